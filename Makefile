@@ -1,0 +1,73 @@
+# ipc-course: `make lab` opens the course, `make test` runs every test.
+# Both create the virtual environment first when it is missing or stale.
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+# Per-cell timeout for executed notebooks (seconds) and the start methods
+# that `make test` runs the notebooks under ("default" = the platform's).
+CELL_TIMEOUT ?= 120
+METHODS      ?= default spawn
+# `make test-matrix`: every start method, on every Python listed that exists.
+MATRIX_METHODS ?= fork spawn forkserver
+MATRIX_PYTHONS ?= python3.10 python3.12 python3.13
+
+# Keep Jupyter, IPython and matplotlib state inside the project.
+STATE := $(CURDIR)/.jupyter
+export JUPYTER_CONFIG_DIR        := $(STATE)/config
+export JUPYTER_RUNTIME_DIR       := $(STATE)/runtime
+export JUPYTERLAB_SETTINGS_DIR   := $(STATE)/lab/user-settings
+export JUPYTERLAB_WORKSPACES_DIR := $(STATE)/lab/workspaces
+export IPYTHONDIR                := $(STATE)/ipython
+export MPLCONFIGDIR              := $(STATE)/matplotlib
+export PYTHONDONTWRITEBYTECODE   := 1
+
+NBVAL := --nbval-lax --nbval-current-env --nbval-cell-timeout=$(CELL_TIMEOUT)
+
+.PHONY: help setup lab test test-notebooks test-matrix labs bench clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
+
+setup: $(STAMP)  ## create .venv and install the course (no-op when up to date)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+lab: $(STAMP)  ## open the course in JupyterLab (chapter 00 first); LAB_ARGS=--no-browser ...
+	$(VENV)/bin/jupyter lab --ServerApp.answer_yes=True $(LAB_ARGS) notebooks/00_setup.ipynb
+
+test: $(STAMP)  ## unit tests, labs, then every notebook under each of METHODS
+	IPCLAB_QUICK=1 $(PY) -m pytest tests
+	$(MAKE) --no-print-directory test-notebooks
+
+test-notebooks: $(STAMP)  ## execute notebooks/ and solutions/ under each of METHODS
+	@set -e; for m in $(METHODS); do \
+	  echo "== notebooks under start method: $$m"; \
+	  if [ "$$m" = default ]; then unset IPCLAB_START_METHOD; else export IPCLAB_START_METHOD=$$m; fi; \
+	  IPCLAB_QUICK=1 $(PY) -m pytest $(NBVAL) notebooks solutions; \
+	done
+
+test-matrix: $(STAMP)  ## notebooks under fork, spawn and forkserver, on every Python found
+	$(MAKE) --no-print-directory test-notebooks METHODS="$(MATRIX_METHODS)"
+	@set -e; for p in $(MATRIX_PYTHONS); do \
+	  if command -v $$p >/dev/null 2>&1; then \
+	    echo "== $$p"; \
+	    $(MAKE) --no-print-directory test PYTHON=$$p VENV=.venv-$$p METHODS="$(MATRIX_METHODS)"; \
+	  else echo "== $$p not found, skipped"; fi; \
+	done
+
+labs: $(STAMP)  ## regenerate labs/ from solutions/
+	$(PY) -m ipclab labs
+
+bench: $(STAMP)  ## print the toolkit's own costs (tracer event, sandbox start) at full size
+	$(PY) -m ipclab bench
+
+clean:  ## remove the virtual environments and everything the build or Jupyter made
+	rm -rf .venv .venv-* .jupyter build *.egg-info
+	find . -name __pycache__ -o -name .ipynb_checkpoints | xargs rm -rf
+	rm -f labs/lab*_ex*.py solutions/lab*_ex*.py

@@ -1,0 +1,180 @@
+"""Lab checks: run a learner's answer in the sandbox and say plainly what is wrong.
+
+A lab notebook writes each answer to a small module with ``%%writefile``
+(``lab01_ex1.py``...), because code that runs in a child process must be
+importable.  A check imports that module in a sandboxed child, exercises it
+under the course's start method and either returns (pass) or raises
+:class:`Wrong` with a sentence that names the mistake.  An unsolved exercise
+still holds nbgrader's stub, ``raise NotImplementedError()``, and is reported
+as "not solved yet"; an answer that hangs is stopped by the sandbox.
+
+The checks of lab NN live in ``ipclab.labchecks.labNN`` as a list
+``EXERCISES`` of :class:`Exercise`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Literal
+
+from ipclab.sandbox import run_guarded
+
+WRITEFILE = re.compile(r"\A%%writefile\s+(?:-a\s+)?(\S+\.py)\s*\n")
+
+
+class Wrong(Exception):
+    """Raised by a check: the answer runs but is wrong.  The message says why."""
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One exercise of a lab: its answer module and the check that judges it.
+
+    ``check`` runs in a sandboxed child and receives the imported answer
+    module; ``hang_hint`` is added to the verdict when the answer hangs.
+    """
+
+    name: str
+    module: str
+    title: str
+    check: Callable[[ModuleType], None]
+    timeout: float = 10.0
+    hang_hint: str = ""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The result of checking one exercise."""
+
+    lab: str
+    exercise: Exercise
+    status: Literal["pass", "not solved", "wrong"]
+    message: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "pass"
+
+    def __str__(self) -> str:
+        head = f"{self.lab} {self.exercise.name} ({self.exercise.title}): "
+        if self.status == "pass":
+            return head + "PASS" + (f" -- {self.message}" if self.message else "")
+        if self.status == "not solved":
+            return head + "not solved yet" + (f" -- {self.message}" if self.message else "")
+        return head + "WRONG -- " + self.message
+
+
+def exercises(lab: str) -> list[Exercise]:
+    """The exercises of ``lab`` (e.g. ``"lab01"``)."""
+    if not re.fullmatch(r"lab\d\d", lab):
+        raise ValueError(f"a lab is named like 'lab01', not {lab!r}")
+    try:
+        module = importlib.import_module(f"ipclab.labchecks.{lab}")
+    except ModuleNotFoundError:
+        raise ValueError(f"there is no {lab}") from None
+    return list(module.EXERCISES)
+
+
+def extract_answers(notebook: Path, into: Path) -> list[Path]:
+    """Write the ``%%writefile`` cells of ``notebook`` into the folder ``into``."""
+    written = []
+    for cell in json.loads(notebook.read_text())["cells"]:
+        source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        match = WRITEFILE.match(source)
+        if cell["cell_type"] == "code" and match:
+            path = into / Path(match.group(1)).name
+            path.write_text(source[match.end() :] + "\n")
+            written.append(path)
+    return written
+
+
+def _collect(lab: str, answers: list[Path], into: Path) -> None:
+    """Put the answer modules for ``lab`` into ``into`` under their module names.
+
+    Each answer is a lab notebook, a folder holding the answer modules, or a
+    ``.py`` file whose name starts with an exercise's module name
+    (``lab03_ex1_too_few_sentinels.py`` answers ``lab03_ex1``).
+    """
+    modules = [ex.module for ex in exercises(lab)]
+    for answer in answers:
+        if answer.suffix == ".ipynb":
+            extract_answers(answer, into)
+        elif answer.is_dir():
+            for module in modules:
+                if (answer / f"{module}.py").exists():
+                    shutil.copy(answer / f"{module}.py", into / f"{module}.py")
+        elif answer.suffix == ".py":
+            matching = [m for m in modules if answer.stem == m or answer.stem.startswith(m + "_")]
+            if not matching:
+                raise ValueError(f"{answer.name} answers none of {modules}")
+            shutil.copy(answer, into / f"{matching[0]}.py")
+        else:
+            raise ValueError(f"cannot read an answer from {answer}")
+
+
+def _run_exercise(folder: str, module: str, check: Callable[[ModuleType], None]) -> None:
+    """Sandboxed: import the answer module from ``folder`` and run the check on it."""
+    sys.path.insert(0, folder)
+    sys.modules.pop(module, None)  # a forked child may hold a stale copy the notebook imported
+    importlib.invalidate_caches()
+    check(importlib.import_module(module))
+
+
+def check_exercise(lab: str, exercise: Exercise, folder: Path) -> Verdict:
+    """Judge one exercise whose answer module (if any) is in ``folder``."""
+    if not (folder / f"{exercise.module}.py").exists():
+        return Verdict(lab, exercise, "not solved", f"no answer found ({exercise.module}.py)")
+    outcome = run_guarded(_run_exercise, str(folder), exercise.module, exercise.check, timeout=exercise.timeout)
+    if outcome.status == "finished":
+        return Verdict(lab, exercise, "pass")
+    if outcome.status == "hung":
+        hint = f" {exercise.hang_hint}" if exercise.hang_hint else ""
+        return Verdict(lab, exercise, "wrong", f"it did not finish within {exercise.timeout:g} s and was stopped.{hint}")
+    if outcome.error_type == "NotImplementedError":
+        return Verdict(lab, exercise, "not solved", "replace `raise NotImplementedError()` with your code")
+    if outcome.error_type == "Wrong":
+        return Verdict(lab, exercise, "wrong", outcome.error or "")
+    if outcome.error_type is None:
+        return Verdict(lab, exercise, "wrong", f"the check's process died (exit code {outcome.exitcode}).")
+    where = _answer_line(outcome.traceback or "", exercise.module)
+    return Verdict(lab, exercise, "wrong", f"your code raised {outcome.error_type}: {outcome.error}{where}")
+
+
+def _answer_line(tb: str, module: str) -> str:
+    """" (line N of module.py)" for the deepest traceback line in the answer, if any."""
+    lines = re.findall(rf'File "[^"]*{re.escape(module)}\.py", line (\d+)', tb)
+    return f" (line {lines[-1]} of {module}.py)" if lines else ""
+
+
+def check(lab: str, *answers: str | Path) -> list[Verdict]:
+    """Check every exercise of ``lab`` against ``answers`` and print one line each.
+
+    Without answers, the learner's notebook ``labs/<lab>.ipynb`` of this
+    checkout is read.  In a lab notebook, ``check("lab01", ".")`` checks the
+    modules its ``%%writefile`` cells have just written.
+    """
+    paths = [Path(a) for a in answers] or [learner_notebook(lab)]
+    with tempfile.TemporaryDirectory(prefix=f"ipclab-{lab}-") as tmp:
+        _collect(lab, paths, Path(tmp))
+        verdicts = [check_exercise(lab, ex, Path(tmp)) for ex in exercises(lab)]
+    for verdict in verdicts:
+        print(verdict)
+    return verdicts
+
+
+def learner_notebook(lab: str) -> Path:
+    """``labs/<lab>.ipynb`` of the checkout this package was installed from."""
+    root = Path(__file__).resolve().parent.parent
+    for candidate in (Path.cwd() / "labs" / f"{lab}.ipynb", root / "labs" / f"{lab}.ipynb"):
+        if candidate.exists():
+            return candidate
+    raise FileNotFoundError(f"cannot find labs/{lab}.ipynb; pass the answer notebook or file")

@@ -1,0 +1,79 @@
+"""Find child processes that outlived their purpose, and stop them.
+
+Every notebook ends with :func:`assert_no_children`, and the test suite checks
+the same after each notebook, so a demo that leaks a process fails CI.  The
+helper processes multiprocessing itself starts (the forkserver and the resource
+tracker) are not leaks: they serve the whole session and exit with it.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+
+import psutil
+
+HELPER_MARKERS = ("multiprocessing.forkserver", "multiprocessing.resource_tracker")
+
+
+def is_helper(proc: psutil.Process) -> bool:
+    """True for the forkserver or resource tracker that multiprocessing starts itself."""
+    try:
+        cmdline = " ".join(proc.cmdline())
+    except psutil.Error:
+        return False
+    return any(marker in cmdline for marker in HELPER_MARKERS)
+
+
+def _alive(proc: psutil.Process) -> bool:
+    try:
+        return proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
+def leftover_children(grace: float = 3.0, pid: int | None = None) -> list[psutil.Process]:
+    """Live descendants of ``pid`` (default: this process), helpers excluded.
+
+    Waits up to ``grace`` seconds for processes that are already on their way
+    out, so a child that is just exiting is not reported.
+    """
+    multiprocessing.active_children()  # joins (reaps) children that have finished
+    root = psutil.Process(pid)
+    deadline = time.monotonic() + grace
+    while True:
+        found = [p for p in root.children(recursive=True) if _alive(p) and not is_helper(p)]
+        if not found or time.monotonic() >= deadline:
+            return found
+        time.sleep(0.05)
+
+
+def describe(procs: list[psutil.Process]) -> str:
+    """One line per process: pid, name and command line."""
+    lines = []
+    for p in procs:
+        try:
+            lines.append(f"pid {p.pid} {p.name()}: {' '.join(p.cmdline())[:120]}")
+        except psutil.Error:
+            lines.append(f"pid {p.pid} (already gone)")
+    return "\n".join(lines)
+
+
+def kill(procs: list[psutil.Process], timeout: float = 3.0) -> None:
+    """SIGKILL ``procs`` and wait for them to go."""
+    for p in procs:
+        try:
+            p.kill()
+        except psutil.Error:
+            pass
+    psutil.wait_procs(procs, timeout=timeout)
+
+
+def assert_no_children(grace: float = 3.0) -> None:
+    """Raise ``AssertionError`` naming any child left running, after killing it."""
+    left = leftover_children(grace)
+    if left:
+        text = describe(left)
+        kill(left)
+        raise AssertionError(f"{len(left)} child process(es) were still running:\n{text}")
+    print("No child process left running.")

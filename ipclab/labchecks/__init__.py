@@ -1,0 +1,1 @@
+"""The checks of each lab: ``labNN.EXERCISES`` (see :mod:`ipclab.checks`)."""
