@@ -9,6 +9,7 @@ tracker) are not leaks: they serve the whole session and exit with it.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import time
 
 import psutil
@@ -16,13 +17,27 @@ import psutil
 HELPER_MARKERS = ("multiprocessing.forkserver", "multiprocessing.resource_tracker")
 
 
-def is_helper(proc: psutil.Process) -> bool:
-    """True for the forkserver or resource tracker that multiprocessing starts itself."""
+def _command(proc: psutil.Process | None) -> str:
     try:
-        cmdline = " ".join(proc.cmdline())
+        return " ".join(proc.cmdline()) if proc else ""
     except psutil.Error:
-        return False
-    return any(marker in cmdline for marker in HELPER_MARKERS)
+        return ""
+
+
+def is_helper(proc: psutil.Process) -> bool:
+    """True for the forkserver or resource tracker that multiprocessing starts itself.
+
+    A worker forked by the forkserver shares its command line, so a process
+    whose parent is itself a helper is a worker, not a helper.
+    """
+    def marked(p: psutil.Process | None) -> bool:
+        return any(marker in _command(p) for marker in HELPER_MARKERS)
+
+    try:
+        parent = proc.parent()
+    except psutil.Error:
+        parent = None
+    return marked(proc) and not marked(parent)
 
 
 def _alive(proc: psutil.Process) -> bool:
@@ -60,13 +75,26 @@ def describe(procs: list[psutil.Process]) -> str:
 
 
 def kill(procs: list[psutil.Process], timeout: float = 3.0) -> None:
-    """SIGKILL ``procs`` and wait for them to go."""
+    """SIGKILL ``procs``, wait for them to die, then reap those that are our children.
+
+    Children started by multiprocessing are reaped through multiprocessing, so
+    their ``Process.exitcode`` still reads -9 afterwards.
+    """
     for p in procs:
         try:
             p.kill()
         except psutil.Error:
             pass
-    psutil.wait_procs(procs, timeout=timeout)
+    deadline = time.monotonic() + timeout
+    while any(_alive(p) for p in procs) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    multiprocessing.active_children()
+    for p in procs:
+        try:
+            if p.ppid() == os.getpid():
+                os.waitpid(p.pid, os.WNOHANG)
+        except (psutil.Error, ChildProcessError):
+            pass
 
 
 def assert_no_children(grace: float = 3.0) -> None:

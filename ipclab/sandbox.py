@@ -14,7 +14,6 @@ module, not one defined in a notebook) so this works under every start method.
 from __future__ import annotations
 
 import os
-import signal
 import sys
 import time
 import traceback
@@ -26,7 +25,7 @@ from typing import Any, Literal
 
 import psutil
 
-from ipclab.cleanup import is_helper
+from ipclab.cleanup import is_helper, kill
 from ipclab.start import context
 
 Status = Literal["finished", "hung", "crashed"]
@@ -106,12 +105,7 @@ def _kill_group(root: psutil.Process | None, pgid: int) -> int:
         except psutil.Error:
             pass
     forgotten = sum(not is_helper(p) for p in victims.values())
-    for proc in victims.values():
-        try:
-            proc.send_signal(signal.SIGKILL)
-        except psutil.Error:
-            pass
-    psutil.wait_procs(list(victims.values()), timeout=3)
+    kill(list(victims.values()))
     return forgotten
 
 

@@ -1,0 +1,133 @@
+"""The course's plots: honest axes with units, every number from a measurement.
+
+All functions draw on a matplotlib ``Axes`` (a new figure when none is given)
+and return it, so a notebook can add a title or combine plots side by side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
+
+from ipclab.bench import Measurement
+from ipclab.trace import Event, Span
+
+METRICS = {
+    "seconds": ("time", lambda m: (m.median, m.min, m.max)),
+    "rate": ("items/s", lambda m: (m.rate, *m.rate_range)),
+    "bandwidth": ("MB/s", lambda m: (m.bandwidth, m.nbytes / m.max / 1e6, m.nbytes / m.min / 1e6)),
+}
+
+
+def _axes(ax: Axes | None, size: tuple[float, float] = (7, 3)) -> Axes:
+    return ax if ax is not None else plt.subplots(figsize=size, layout="constrained")[1]
+
+
+def _time_scale(seconds: float) -> tuple[float, str]:
+    for scale, unit in ((1.0, "s"), (1e-3, "ms"), (1e-6, "us")):
+        if seconds >= scale:
+            return scale, unit
+    return 1e-9, "ns"
+
+
+def _values(measurements: Sequence[Measurement], metric: str) -> tuple[list[float], list[list[float]], str]:
+    """Medians, [below, above] error lengths and the axis label for ``metric``."""
+    name, pick = METRICS[metric]
+    triples = [pick(m) for m in measurements]
+    scale, unit = 1.0, name
+    if metric == "seconds":
+        scale, unit = _time_scale(min(t[0] for t in triples))
+        name = f"time ({unit})"
+    else:
+        name = f"{name}"
+    mids = [t[0] / scale for t in triples]
+    errs = [[(t[0] - t[1]) / scale for t in triples], [(t[2] - t[0]) / scale for t in triples]]
+    return mids, errs, name
+
+
+def compare(measurements: Sequence[Measurement], metric: str = "seconds", ax: Axes | None = None) -> Axes:
+    """Bars of the median with min-max whiskers, one per measurement (by label)."""
+    ax = _axes(ax, (6, 3))
+    mids, errs, name = _values(measurements, metric)
+    labels = [m.label for m in measurements]
+    ax.bar(labels, mids, yerr=errs, capsize=6, color=plt.cm.tab10.colors[: len(labels)])
+    runs = {len(m.seconds) for m in measurements}
+    ax.set_ylabel(f"{name}, median\n(whiskers: min-max of {'/'.join(map(str, sorted(runs)))} runs)")
+    for x, y in zip(labels, mids):
+        ax.annotate(f"{y:.3g}", (x, y), textcoords="offset points", xytext=(12, 3), fontsize=8)
+    return ax
+
+
+def versus(
+    x: Sequence[float],
+    measurements: Sequence[Measurement],
+    metric: str = "rate",
+    xlabel: str = "",
+    label: str | None = None,
+    ax: Axes | None = None,
+    logx: bool = False,
+    logy: bool = False,
+) -> Axes:
+    """A metric against a parameter: median line with min-max error bars."""
+    ax = _axes(ax)
+    mids, errs, name = _values(measurements, metric)
+    ax.errorbar(list(x), mids, yerr=errs, marker="o", capsize=4, label=label)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(f"{name} (median, min-max)")
+    if logx:
+        ax.set_xscale("log")
+    if logy:
+        ax.set_yscale("log")
+    if label:
+        ax.legend()
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def timeline(
+    spans: Sequence[Span],
+    workers: Sequence[str] | None = None,
+    marks: Sequence[Event] = (),
+    ax: Axes | None = None,
+) -> Axes:
+    """A Gantt chart: one row per worker, a bar per span, optional event markers."""
+    rows = list(workers) if workers else sorted({s.worker for s in spans} | {e.worker for e in marks})
+    ax = _axes(ax, (8, 0.45 * len(rows) + 1.2))
+    colors = plt.cm.tab10.colors
+    for row, worker in enumerate(rows):
+        bars = [(s.start, s.duration) for s in spans if s.worker == worker]
+        ax.broken_barh(bars, (row - 0.35, 0.7), color=colors[row % len(colors)])
+    by_kind: dict[str, list[tuple[float, int]]] = {}
+    for e in marks:
+        if e.worker in rows:
+            by_kind.setdefault(e.event, []).append((e.t, rows.index(e.worker)))
+    for (kind, points), marker in zip(by_kind.items(), "xv^sD"):
+        ts, ys = zip(*points)
+        ax.scatter(ts, ys, marker=marker, color="black", zorder=3, label=kind)
+    if by_kind:
+        ax.legend(loc="upper right", fontsize=8)
+    ax.set_yticks(range(len(rows)), rows)
+    ax.invert_yaxis()
+    ax.set_xlabel("time since the tracer started (s)")
+    ax.grid(axis="x", alpha=0.3)
+    return ax
+
+
+def queue_depth(
+    series: dict[str, tuple[Sequence[float], Sequence[int]]],
+    maxsize: int | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Items waiting in a queue over time, one step line per labelled run."""
+    ax = _axes(ax)
+    for label, (times, depths) in series.items():
+        ax.step(times, depths, where="post", label=label)
+    if maxsize:
+        ax.axhline(maxsize, color="gray", linestyle="--", label=f"maxsize = {maxsize}")
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel("items in the queue")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    return ax

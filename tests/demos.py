@@ -1,0 +1,50 @@
+"""Targets for the sandbox tests (importable, so they run under every start method)."""
+
+import subprocess
+import sys
+
+from ipclab import context
+
+BIG = 1_000_000  # bytes: far more than a pipe buffer holds
+
+
+def _put_big(queue) -> None:
+    queue.put(b"x" * BIG)
+
+
+def join_before_draining() -> None:
+    """The documented deadlock: join a child whose queue item is still in the pipe."""
+    mp = context()
+    queue = mp.Queue()
+    child = mp.Process(target=_put_big, args=(queue,))
+    child.start()
+    child.join()  # never returns: the child waits for the pipe to be read
+    queue.get()
+
+
+def drain_then_join() -> int:
+    """The fix: get the item first, then join."""
+    mp = context()
+    queue = mp.Queue()
+    child = mp.Process(target=_put_big, args=(queue,))
+    child.start()
+    item = queue.get(timeout=10)
+    child.join(10)
+    return len(item)
+
+
+def _start_sleeper(queue) -> None:
+    """Start a grandchild that sleeps, report its pid, and exit without it."""
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    queue.put(proc.pid)
+
+
+def orphan_a_sleeper() -> int:
+    """Leave an orphaned grandchild behind; return its pid."""
+    mp = context()
+    queue = mp.Queue()
+    child = mp.Process(target=_start_sleeper, args=(queue,))
+    child.start()
+    pid = queue.get(timeout=10)
+    child.join(10)
+    return pid

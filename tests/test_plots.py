@@ -1,0 +1,36 @@
+import matplotlib
+
+matplotlib.use("Agg")
+
+from ipclab import plots  # noqa: E402
+from ipclab.bench import Measurement  # noqa: E402
+from ipclab.trace import Event, Span  # noqa: E402
+
+
+def test_compare_draws_median_bars_with_min_max_whiskers():
+    ms = [Measurement("fork", (0.001, 0.002, 0.003)), Measurement("spawn", (0.04, 0.05, 0.09))]
+    ax = plots.compare(ms)
+    assert [round(b.get_height(), 6) for b in ax.patches] == [2.0, 50.0]
+    assert "time (ms)" in ax.get_ylabel() and "min-max of 3 runs" in ax.get_ylabel()
+
+
+def test_versus_plots_rates_against_a_parameter():
+    ms = [Measurement(str(n), (1.0, 2.0), items=n) for n in (1, 2, 4)]
+    ax = plots.versus([1, 2, 4], ms, metric="rate", xlabel="workers")
+    line = ax.get_lines()[0]
+    assert list(line.get_ydata()) == [n / 1.5 for n in (1, 2, 4)]
+    assert ax.get_xlabel() == "workers" and "items/s" in ax.get_ylabel()
+
+
+def test_timeline_has_a_row_per_worker_and_marks():
+    spans = [Span("a", 0.0, 1.0, 0), Span("b", 0.5, 2.0, 0)]
+    ax = plots.timeline(spans, marks=[Event("a", "sentinel", 1.0, 0)])
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["a", "b"]
+    assert ax.get_legend().get_texts()[0].get_text() == "sentinel"
+    assert "(s)" in ax.get_xlabel()
+
+
+def test_queue_depth_shows_maxsize():
+    ax = plots.queue_depth({"fast producer": ([0, 1, 2], [0, 3, 3])}, maxsize=3)
+    assert ax.get_ylabel() == "items in the queue"
+    assert any(line.get_label() == "maxsize = 3" for line in ax.get_lines())

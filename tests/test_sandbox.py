@@ -1,0 +1,58 @@
+"""The sandbox must report hangs and crashes in time and leave nothing behind."""
+
+import time
+
+import psutil
+
+from ipclab import processes
+from ipclab.cleanup import leftover_children
+from ipclab.sandbox import run_guarded
+from tests import demos
+
+
+def test_a_real_deadlock_is_reported_hung_in_time_and_cleaned_up():
+    t0 = time.perf_counter()
+    outcome = run_guarded(demos.join_before_draining, timeout=2.0)
+    assert outcome.status == "hung"
+    assert time.perf_counter() - t0 < 3.0
+    assert leftover_children(grace=0) == []
+
+
+def test_the_same_code_finishes_when_the_queue_is_drained_first():
+    outcome = run_guarded(demos.drain_then_join, timeout=5.0)
+    assert outcome.status == "finished"
+    assert outcome.value == demos.BIG
+
+
+def test_an_exception_is_a_crash_with_its_text():
+    outcome = run_guarded(processes.fail, timeout=5.0)
+    assert outcome.status == "crashed"
+    assert outcome.exitcode == 1
+    assert outcome.error_type == "RuntimeError"
+    assert "went wrong" in outcome.error
+    assert "processes.py" in outcome.traceback
+
+
+def test_sys_exit_keeps_its_code():
+    outcome = run_guarded(processes.nap, 0, 3, timeout=5.0)
+    assert (outcome.status, outcome.exitcode) == ("crashed", 3)
+
+
+def test_a_daemon_child_dies_with_its_parent():
+    outcome = run_guarded(processes.parent_of_sleeper, True, 30, timeout=5.0)
+    assert outcome.status == "finished"
+    assert outcome.leftovers == 0
+    assert not psutil.pid_exists(outcome.value) or psutil.Process(outcome.value).status() == psutil.STATUS_ZOMBIE
+
+
+def test_a_normal_child_keeps_its_parent_waiting():
+    outcome = run_guarded(processes.parent_of_sleeper, False, 0.5, timeout=5.0)
+    assert outcome.status == "finished"
+    assert outcome.elapsed >= 0.5
+
+
+def test_orphans_left_behind_are_killed_and_counted():
+    outcome = run_guarded(demos.orphan_a_sleeper, timeout=5.0)
+    assert outcome.status == "finished"
+    assert outcome.leftovers == 1
+    assert not psutil.pid_exists(outcome.value)
