@@ -38,8 +38,11 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $@
 
+# Ctrl-C stops the server at once (no "Shutdown this server?" prompt).
+LAB_OPTS := --ServerApp.answer_yes=True $(if $(filter 0,$(shell id -u)),--allow-root)
+
 lab: $(STAMP)  ## open the course in JupyterLab (chapter 00 first); LAB_ARGS=--no-browser ...
-	$(VENV)/bin/jupyter lab --ServerApp.answer_yes=True $(LAB_ARGS) notebooks/00_setup.ipynb
+	$(VENV)/bin/jupyter lab $(LAB_OPTS) $(LAB_ARGS) notebooks/00_setup.ipynb
 
 test: $(STAMP)  ## unit tests, labs, then every notebook under each of METHODS
 	IPCLAB_QUICK=1 $(PY) -m pytest tests

@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"tracer: {format_seconds(cost_per_event())} per event")
     print(measure(lambda: start_and_join(1), label=f"start and join one process ({start_method()})", repeats=10))
-    print(measure(lambda: run_guarded(noop).elapsed, label="sandbox run of a no-op", repeats=5))
+    print(measure(lambda: run_guarded(noop), label="sandbox run of a no-op", repeats=5))
     return 0
 
 

@@ -100,7 +100,7 @@ def format_seconds(seconds: float) -> str:
 
 
 def measure(
-    trial: Callable[[], float | None],
+    trial: Callable[[], object],
     *,
     label: str = "",
     items: int = 1,
@@ -108,13 +108,15 @@ def measure(
     repeats: int = 5,
     warmup: int = 1,
     budget: float | None = None,
+    self_timed: bool = False,
 ) -> Measurement:
     """Run ``trial`` ``warmup`` times untimed, then up to ``repeats`` times timed.
 
-    ``trial`` returns the seconds it measured itself -- so it can leave out what
-    it must not count, such as starting processes before a barrier -- or
-    ``None`` to have the whole call timed.  With ``budget`` (seconds), repeats
-    stop once the timed runs have used it up; at least one run is always made.
+    Each call of ``trial`` is timed, unless ``self_timed``: then ``trial``
+    returns the seconds it measured itself, so it can leave out what must not
+    count, such as starting processes before a barrier.  With ``budget``
+    (seconds), repeats stop once the timed runs have used it up; at least one
+    run is always made.
     """
     for _ in range(warmup):
         trial()
@@ -124,7 +126,7 @@ def measure(
         t0 = time.perf_counter()
         reported = trial()
         took = time.perf_counter() - t0
-        seconds.append(took if reported is None else reported)
+        seconds.append(float(reported) if self_timed else took)
         spent += took
         if budget is not None and spent >= budget:
             break

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import re
 import shutil
 import sys
@@ -122,7 +123,13 @@ def _collect(lab: str, answers: list[Path], into: Path) -> None:
 
 
 def _run_exercise(folder: str, module: str, check: Callable[[ModuleType], None]) -> None:
-    """Sandboxed: import the answer module from ``folder`` and run the check on it."""
+    """Sandboxed: import the answer module from ``folder`` and run the check on it.
+
+    Standard error goes to /dev/null: children that die on purpose in a check
+    would otherwise print tracebacks over the verdicts.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
     sys.path.insert(0, folder)
     sys.modules.pop(module, None)  # a forked child may hold a stale copy the notebook imported
     importlib.invalidate_caches()

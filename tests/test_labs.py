@@ -1,0 +1,85 @@
+"""Labs: generated from solutions, checked by `python -m ipclab check`."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from ipclab.checks import exercises
+from ipclab.labmaker import make_lab
+
+ROOT = Path(__file__).resolve().parent.parent
+ANSWERS = Path(__file__).resolve().parent / "answers"
+LABS = sorted(p.stem for p in (ROOT / "solutions").glob("lab*.ipynb"))
+
+# Each wrong answer, and words its verdict must contain.
+WRONG = {
+    "lab01_ex1_one_by_one.py": "ran one after another",
+    "lab01_ex1_no_join.py": "join every process",
+    "lab01_ex1_joins_a_sleeper.py": "did not finish within",
+    "lab01_ex2_negative_is_an_error.py": "minus the number of the signal",
+    "lab01_ex3_everyone_inherits.py": "'spawn'",
+}
+
+
+def check(*args: str) -> tuple[int, str, float]:
+    t0 = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "ipclab", "check", *args], capture_output=True, text=True, timeout=120, cwd=ROOT
+    )
+    return done.returncode, done.stdout + done.stderr, time.perf_counter() - t0
+
+
+def test_there_are_labs():
+    assert "lab01" in LABS
+
+
+@pytest.mark.parametrize("lab", LABS)
+def test_labs_are_generated_from_solutions(lab):
+    generated = make_lab(ROOT / "solutions" / f"{lab}.ipynb")
+    assert (ROOT / "labs" / f"{lab}.ipynb").read_text() == generated, "labs/ is stale: run `make labs`"
+    assert "### BEGIN SOLUTION" not in generated and "raise NotImplementedError()" in generated
+
+
+@pytest.mark.parametrize("lab", LABS)
+def test_the_solution_passes(lab):
+    code, out, _ = check(lab, f"solutions/{lab}.ipynb")
+    assert code == 0, out
+    assert out.count("PASS") == len(exercises(lab))
+
+
+@pytest.mark.parametrize("lab", LABS)
+def test_the_unsolved_lab_is_not_solved_yet(lab):
+    code, out, _ = check(lab)  # default: labs/LAB.ipynb
+    assert code == 1
+    assert out.count("not solved yet") == len(exercises(lab)), out
+
+
+@pytest.mark.parametrize("answer", sorted(WRONG))
+def test_a_wrong_answer_is_named(answer):
+    lab, exercise = answer.split("_")[:2]
+    code, out, took = check(lab, str(ANSWERS / answer))
+    line = next(line for line in out.splitlines() if line.startswith(f"{lab} {exercise} "))
+    assert code == 1
+    assert "WRONG" in line and WRONG[answer] in line, line
+    assert took < 30
+
+
+def test_every_wrong_answer_fixture_is_listed():
+    assert sorted(p.name for p in ANSWERS.glob("lab*.py")) == sorted(WRONG)
+
+
+@pytest.mark.parametrize("lab", LABS)
+def test_the_lab_notebook_runs_and_its_check_says_not_solved_yet(lab, tmp_path):
+    shutil.copy(ROOT / "labs" / f"{lab}.ipynb", tmp_path)
+    nb = nbformat.read(tmp_path / f"{lab}.ipynb", as_version=4)
+    NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    assert text.count("not solved yet") == len(exercises(lab)), text

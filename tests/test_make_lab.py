@@ -1,0 +1,49 @@
+"""`make lab` serves the course and stops cleanly on Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_make_lab_serves_the_course_and_stops_on_ctrl_c():
+    port, token = _free_port(), "ipclab-test-token"
+    args = f"--no-browser --ip=127.0.0.1 --port={port} --IdentityProvider.token={token}"
+    proc = subprocess.Popen(
+        ["make", "--no-print-directory", "lab", f"LAB_ARGS={args}"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    try:
+        status, deadline = None, time.monotonic() + 60
+        while status is None and time.monotonic() < deadline:
+            try:
+                url = f"http://127.0.0.1:{port}/lab/tree/notebooks/00_setup.ipynb?token={token}"
+                with urllib.request.urlopen(url, timeout=5) as response:
+                    status = response.status
+            except OSError:
+                time.sleep(0.5)
+        assert status == 200
+        members = [proc.pid] + [p.pid for p in psutil.Process(proc.pid).children(recursive=True)]
+        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in the terminal does
+        proc.wait(timeout=20)
+        gone, alive = psutil.wait_procs([psutil.Process(pid) for pid in members if psutil.pid_exists(pid)], timeout=20)
+        assert alive == [], f"still running after Ctrl-C: {alive}"
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
