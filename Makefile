@@ -10,9 +10,10 @@ STAMP  := $(VENV)/.installed
 # that `make test` runs the notebooks under ("default" = the platform's).
 CELL_TIMEOUT ?= 120
 METHODS      ?= default spawn
-# `make test-matrix`: every start method, on every Python listed that exists.
-MATRIX_METHODS ?= fork spawn forkserver
-MATRIX_PYTHONS ?= python3.10 python3.12 python3.13
+# `make test-matrix`: every start method, on every Python version listed that
+# is installed (on PATH, or under pyenv).
+MATRIX_METHODS  ?= fork spawn forkserver
+MATRIX_VERSIONS ?= 3.10 3.12 3.13 3.14
 
 # Keep Jupyter, IPython and matplotlib state inside the project.
 STATE := $(CURDIR)/.jupyter
@@ -57,11 +58,14 @@ test-notebooks: $(STAMP)  ## execute notebooks/ and solutions/ under each of MET
 
 test-matrix: $(STAMP)  ## notebooks under fork, spawn and forkserver, on every Python found
 	$(MAKE) --no-print-directory test-notebooks METHODS="$(MATRIX_METHODS)"
-	@set -e; for p in $(MATRIX_PYTHONS); do \
-	  if command -v $$p >/dev/null 2>&1; then \
-	    echo "== $$p"; \
-	    $(MAKE) --no-print-directory test PYTHON=$$p VENV=.venv-$$p METHODS="$(MATRIX_METHODS)"; \
-	  else echo "== $$p not found, skipped"; fi; \
+	@set -e; for v in $(MATRIX_VERSIONS); do \
+	  py=$$(command -v python$$v || true); \
+	  if [ -z "$$py" ] || ! $$py -c '' 2>/dev/null; then \
+	    py=$$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/$$v*/bin/python$$v 2>/dev/null | tail -1); fi; \
+	  if [ -n "$$py" ]; then \
+	    echo "== Python $$v: $$py"; \
+	    $(MAKE) --no-print-directory test PYTHON=$$py VENV=.venv-$$v METHODS="$(MATRIX_METHODS)"; \
+	  else echo "== Python $$v not found, skipped"; fi; \
 	done
 
 labs: $(STAMP)  ## regenerate labs/ from solutions/
