@@ -1,10 +1,15 @@
 """Guards for every pytest run of this project, notebooks included.
 
-This process becomes a "child subreaper" (Linux), so a process orphaned by a
-notebook -- a daemon left running when nbval kills the kernel -- is re-parented
-to pytest instead of init, where :func:`ipclab.cleanup.leftover_children` can
-see it.  After the last cell of each notebook (the kernel is gone by then) the
-hook below fails the run if any child process is still alive, and kills it.
+After the last cell of each notebook, the run fails (and the processes are
+killed) if a child process is still alive:
+
+- before nbval shuts the kernel down, among the kernel's descendants -- a
+  notebook must clean up after itself, even though jupyter_client would kill
+  the kernel's process group a moment later;
+- after the shutdown, among this process's descendants -- for processes that
+  left the kernel's process group (a new session, like the sandbox's).  This
+  process is made a "child subreaper" (Linux) so that such orphans are
+  re-parented to pytest instead of init, where they can be seen.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import ctypes
 import sys
 
+import psutil
 import pytest
 
 from ipclab.cleanup import describe, kill, leftover_children
@@ -24,13 +30,24 @@ def pytest_configure(config: pytest.Config) -> None:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 
 
+def _kernel_pid(item: pytest.Item) -> int | None:
+    process = getattr(getattr(getattr(getattr(item.parent, "kernel", None), "km", None), "provisioner", None), "process", None)
+    return getattr(process, "pid", None)
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
+    last_cell = item.path.suffix == ".ipynb" and (nextitem is None or nextitem.parent is not item.parent)
+    left: list[psutil.Process] = []
+    kernel = _kernel_pid(item) if last_cell else None
+    if kernel and psutil.pid_exists(kernel):
+        left = leftover_children(grace=5.0, pid=kernel)
+    text = describe(left)  # now, while they still run
     yield
-    last_cell = item.fspath.ext == ".ipynb" and (nextitem is None or nextitem.parent is not item.parent)
     if last_cell:
-        left = leftover_children(grace=5.0)
-        if left:
-            text = describe(left)
-            kill(left)
-            pytest.fail(f"{item.parent.name} left {len(left)} process(es) running:\n{text}", pytrace=False)
+        escaped = leftover_children(grace=5.0)
+        text = "\n".join(filter(None, [text, describe(escaped)]))
+        kill(left + escaped)
+        if left or escaped:
+            count = len(left) + len(escaped)
+            pytest.fail(f"{item.parent.name} left {count} process(es) running:\n{text}", pytrace=False)
