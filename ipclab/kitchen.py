@@ -1,0 +1,290 @@
+"""The steamed-bun kitchen of chapters 02-04: cooks put buns on a queue, diners eat them.
+
+Two kinds of workers live here:
+
+- the *plain* ones (:func:`cook`, :func:`diner`, :func:`joinable_diner` and the
+  broken diners) are what the chapters show and the labs use: short, and they
+  report what they ate on a queue;
+- the *traced* ones (:func:`traced_cook`, :func:`traced_diner`) record every
+  step in a :class:`~ipclab.trace.Tracer`, so :func:`run_kitchen` can draw
+  timelines, queue depth and throughput from one real run.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import time
+from dataclasses import dataclass
+from multiprocessing.context import BaseContext
+
+from ipclab.start import context
+from ipclab.trace import Event, Tracer, TraceWriter
+
+
+def work(seconds: float, cpu: bool = False) -> None:
+    """Spend ``seconds`` on one bun: sleeping (like waiting on I/O) or computing (``cpu``).
+
+    Computing means using ``seconds`` of CPU time (``time.thread_time``), not of
+    wall time: a worker that waits for a busy core needs longer, as real work does.
+    """
+    if not cpu:
+        time.sleep(seconds)
+        return
+    deadline = time.thread_time() + seconds
+    while time.thread_time() < deadline:
+        pass
+
+
+# -- plain workers -------------------------------------------------------------
+
+
+def cook(queue, buns: list[int], seconds: float = 0.0) -> None:
+    """Put each bun of ``buns`` on the queue, taking ``seconds`` to make each."""
+    for bun in buns:
+        work(seconds)
+        queue.put(bun)
+
+
+def cook_then_stop(queue, buns: list[int]) -> None:
+    """A cook that sends the end signal itself: right for one cook and one diner only."""
+    for bun in buns:
+        queue.put(bun)
+    queue.put(None)
+
+
+def diner(queue, eaten) -> None:
+    """Eat buns until the sentinel ``None``; put each bun eaten on ``eaten``."""
+    while True:
+        bun = queue.get()
+        if bun is None:  # `is None`, not `not bun`: the bun 0 is falsy too
+            break
+        eaten.put((os.getpid(), bun))
+
+
+def diner_never_stops(queue, eaten) -> None:
+    """The naive diner: it has no end test, so it waits forever once the buns run out."""
+    while True:
+        bun = queue.get()
+        eaten.put((os.getpid(), bun))
+
+
+def joinable_diner(queue, eaten) -> None:
+    """A diner for a JoinableQueue: eat forever, mark each bun done; meant to be a daemon."""
+    while True:
+        bun = queue.get()
+        eaten.put((os.getpid(), bun))
+        queue.task_done()
+
+
+class Signal(enum.Enum):
+    """An end signal that survives pickling: an Enum member unpickles as the same object."""
+
+    STOP = "stop"
+
+
+STOP_OBJECT = object()  # unpickles as a *new* object, so `is STOP_OBJECT` is never true in a diner
+
+
+def diner_stopping_at(queue, eaten, stop) -> None:
+    """A diner that ends when ``bun is stop``: fine for None or an Enum member, not for object()."""
+    while True:
+        bun = queue.get()
+        if bun is stop:
+            break
+        eaten.put((os.getpid(), bun))
+
+
+def collect(eaten, count: int, timeout: float = 10.0) -> list[tuple[int, int]]:
+    """Take ``count`` reports from ``eaten``, waiting at most ``timeout`` s for each."""
+    return [eaten.get(timeout=timeout) for _ in range(count)]
+
+
+def kitchen_plain(cooks: int, diners: int, buns_per_cook: int, sentinels: int | None = None) -> list[tuple[int, int]]:
+    """The recommended pattern, step by step; returns (diner pid, bun) for every bun eaten.
+
+    Start the cooks and diners, join the cooks (every bun is on the queue), then
+    send one sentinel per diner, collect what was eaten, and join the diners.
+    ``sentinels`` (default: one per diner) lets chapter 03 send too few.
+    """
+    mp = context()
+    queue, eaten = mp.Queue(), mp.Queue()
+    batches = [list(range(c * buns_per_cook, (c + 1) * buns_per_cook)) for c in range(cooks)]
+    cook_procs = [mp.Process(target=cook, args=(queue, batch)) for batch in batches]
+    diner_procs = [mp.Process(target=diner, args=(queue, eaten)) for _ in range(diners)]
+    for p in cook_procs + diner_procs:
+        p.start()
+    for p in cook_procs:
+        p.join()
+    for _ in range(diners if sentinels is None else sentinels):
+        queue.put(None)
+    reports = collect(eaten, cooks * buns_per_cook)
+    for p in diner_procs:
+        p.join()
+    return reports
+
+
+def kitchen_naive(buns: int) -> list[tuple[int, int]]:
+    """One cook and the naive diner: the diner never ends, so joining it never returns."""
+    mp = context()
+    queue, eaten = mp.Queue(), mp.Queue()
+    procs = [mp.Process(target=cook, args=(queue, list(range(buns)))), mp.Process(target=diner_never_stops, args=(queue, eaten))]
+    for p in procs:
+        p.start()
+    reports = collect(eaten, buns)
+    for p in procs:
+        p.join()
+    return reports
+
+
+def kitchen_cook_stops(buns: int) -> list[tuple[int, int]]:
+    """One cook that sends the sentinel itself, one diner."""
+    mp = context()
+    queue, eaten = mp.Queue(), mp.Queue()
+    procs = [mp.Process(target=cook_then_stop, args=(queue, list(range(buns)))), mp.Process(target=diner, args=(queue, eaten))]
+    for p in procs:
+        p.start()
+    reports = collect(eaten, buns)
+    for p in procs:
+        p.join()
+    return reports
+
+
+def kitchen_with_stop(stop, buns: int = 5) -> int:
+    """One cook, one diner ending at ``bun is stop``; the main process sends ``stop``."""
+    mp = context()
+    queue, eaten = mp.Queue(), mp.Queue()
+    diner_proc = mp.Process(target=diner_stopping_at, args=(queue, eaten, stop))
+    diner_proc.start()
+    cook(queue, list(range(buns)))
+    queue.put(stop)
+    reports = collect(eaten, buns)
+    diner_proc.join()
+    return len(reports)
+
+
+# -- traced workers and the measured kitchen ------------------------------------
+
+
+def traced_cook(queue, buns: list[int], seconds: float, cpu: bool, barrier, trace: TraceWriter) -> None:
+    """Like :func:`cook`, recording begin/end of each bun and each completed put."""
+    barrier.wait()
+    trace.mark("start")
+    for bun in buns:
+        trace.mark("begin", bun)
+        work(seconds, cpu)
+        trace.mark("end", bun)
+        queue.put(bun)
+        trace.mark("put", bun)
+    trace.mark("stop")
+
+
+def traced_diner(queue, seconds: float, cpu: bool, barrier, trace: TraceWriter) -> None:
+    """Like :func:`diner`, recording each get, the eating of each bun, and the sentinel."""
+    barrier.wait()
+    trace.mark("start")
+    while True:
+        bun = queue.get()
+        if bun is None:
+            trace.mark("sentinel")
+            break
+        trace.mark("get", bun)
+        trace.mark("begin", bun)
+        work(seconds, cpu)
+        trace.mark("end", bun)
+    trace.mark("stop")
+
+
+@dataclass(frozen=True)
+class KitchenRun:
+    """What one measured kitchen run recorded."""
+
+    tracer: Tracer
+    cooks: list[str]
+    diners: list[str]
+    buns: int
+    maxsize: int
+
+    @property
+    def elapsed(self) -> float:
+        """Seconds from the moment everyone was ready to the last diner's stop."""
+        events = self.tracer.events()
+        start = min(e.t for e in events if e.event == "start")
+        return max(e.t for e in events if e.event == "stop") - start
+
+    @property
+    def rate(self) -> float:
+        """Buns eaten per second over :attr:`elapsed`."""
+        return self.buns / self.elapsed
+
+    def eaten(self) -> list[int]:
+        """Every bun the diners got, in the order they got them."""
+        return [e.value for e in self.tracer.events() if e.event == "get"]
+
+    def depth(self) -> tuple[list[float], list[int]]:
+        """Buns on the queue over time: completed puts minus completed gets."""
+        return queue_depth(self.tracer.events())
+
+
+def queue_depth(events: list[Event]) -> tuple[list[float], list[int]]:
+    """Times and depths of a queue from its ``put`` and ``get`` events."""
+    times, depths, depth = [0.0], [0], 0
+    for e in events:
+        if e.event in ("put", "get"):
+            depth += 1 if e.event == "put" else -1
+            times.append(e.t)
+            depths.append(depth)
+    return times, depths
+
+
+def run_kitchen(
+    cooks: int = 1,
+    diners: int = 1,
+    buns: int = 20,
+    maxsize: int = 0,
+    cook_time: float = 0.0,
+    diner_time: float = 0.0,
+    cpu: bool = False,
+    timeout: float = 60.0,
+    ctx: BaseContext | None = None,
+) -> KitchenRun:
+    """Run a traced kitchen: ``buns`` in all, shared among the cooks, on a ``maxsize`` queue.
+
+    Everyone meets at a barrier first, so process start is not timed.  The
+    main process joins the cooks, then sends one sentinel per diner.  Raises
+    ``TimeoutError`` (after terminating everyone) if the run takes over
+    ``timeout`` seconds.
+    """
+    mp = ctx or context()
+    queue = mp.Queue(maxsize)
+    barrier = mp.Barrier(cooks + diners + 1)
+    tracer = Tracer(cooks + diners, capacity=4 * buns + 8, ctx=mp)
+    cook_names = [f"cook {i}" for i in range(cooks)]
+    diner_names = [f"diner {i}" for i in range(diners)]
+    shares = [list(range(buns))[i::cooks] for i in range(cooks)]
+    procs = [
+        mp.Process(target=traced_cook, args=(queue, share, cook_time, cpu, barrier, tracer.writer(name)))
+        for name, share in zip(cook_names, shares)
+    ] + [
+        mp.Process(target=traced_diner, args=(queue, diner_time, cpu, barrier, tracer.writer(name)))
+        for name in diner_names
+    ]
+    for p in procs:
+        p.start()
+    deadline = time.monotonic() + timeout
+    try:
+        barrier.wait(timeout=timeout)
+        for p in procs[:cooks]:
+            p.join(max(0.0, deadline - time.monotonic()))
+        for _ in range(diners):
+            queue.put(None, timeout=max(0.01, deadline - time.monotonic()))
+        for p in procs[cooks:]:
+            p.join(max(0.0, deadline - time.monotonic()))
+        if any(p.is_alive() for p in procs):
+            raise TimeoutError(f"the kitchen did not finish within {timeout} s")
+    finally:
+        for p in procs:
+            if p.is_alive():
+                p.terminate()
+            p.join(5)
+    return KitchenRun(tracer, cook_names, diner_names, buns, maxsize)
