@@ -78,6 +78,8 @@ def versus(
     ax.set_ylabel(f"{name} (median, min-max)")
     if logx:
         ax.set_xscale("log")
+    else:
+        ax.set_xticks(list(x))
     if logy:
         ax.set_yscale("log")
     if label:
@@ -98,7 +100,7 @@ def timeline(
     colors = plt.cm.tab10.colors
     for row, worker in enumerate(rows):
         bars = [(s.start, s.duration) for s in spans if s.worker == worker]
-        ax.broken_barh(bars, (row - 0.35, 0.7), color=colors[row % len(colors)])
+        ax.broken_barh(bars, (row - 0.35, 0.7), facecolor=colors[row % len(colors)], edgecolor="white", linewidth=0.6)
     by_kind: dict[str, list[tuple[float, int]]] = {}
     for e in marks:
         if e.worker in rows:
