@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import enum
 import os
+import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from multiprocessing.context import BaseContext
 
 from ipclab.start import context
-from ipclab.trace import Event, Tracer, TraceWriter
+from ipclab.trace import Event, Span, Tracer, TraceWriter
 
 
 def work(seconds: float, cpu: bool = False) -> None:
@@ -75,6 +77,13 @@ def joinable_diner(queue, eaten) -> None:
         bun = queue.get()
         eaten.put((os.getpid(), bun))
         queue.task_done()
+
+
+def diner_forgets_task_done(queue, eaten) -> None:
+    """A JoinableQueue diner without task_done(): queue.join() will never return."""
+    while True:
+        bun = queue.get()
+        eaten.put((os.getpid(), bun))
 
 
 class Signal(enum.Enum):
@@ -163,11 +172,39 @@ def kitchen_with_stop(stop, buns: int = 5) -> int:
     return len(reports)
 
 
+def kitchen_joinable(
+    cooks: int, diners: int, buns_per_cook: int, diner=joinable_diner, daemon: bool = True
+) -> list[tuple[int, int]]:
+    """The JoinableQueue pattern; returns (diner pid, bun) for every bun eaten.
+
+    Daemon diners eat forever and call task_done(); the main process joins the
+    cooks, then ``queue.join()`` waits until every bun is done.  The diners
+    die with the main process.  ``diner`` and ``daemon`` let chapter 04 break it.
+    """
+    mp = context()
+    queue, eaten = mp.JoinableQueue(), mp.Queue()
+    batches = [list(range(c * buns_per_cook, (c + 1) * buns_per_cook)) for c in range(cooks)]
+    for _ in range(diners):
+        mp.Process(target=diner, args=(queue, eaten), daemon=daemon).start()
+    cook_procs = [mp.Process(target=cook, args=(queue, batch)) for batch in batches]
+    for p in cook_procs:
+        p.start()
+    for p in cook_procs:
+        p.join()
+    queue.join()
+    return collect(eaten, cooks * buns_per_cook)
+
+
 # -- traced workers and the measured kitchen ------------------------------------
 
 
-def traced_cook(queue, buns: list[int], seconds: float, cpu: bool, barrier, trace: TraceWriter) -> None:
-    """Like :func:`cook`, recording begin/end of each bun and each completed put."""
+def traced_cook(
+    queue, buns: list[int], seconds: float, cpu: bool, barrier, trace: TraceWriter, joinable: bool = False
+) -> None:
+    """Like :func:`cook`, recording each bun's begin/end and each completed put.
+
+    With ``joinable``, the cook then waits in ``queue.join()`` (a wait/done span).
+    """
     barrier.wait()
     trace.mark("start")
     for bun in buns:
@@ -176,11 +213,15 @@ def traced_cook(queue, buns: list[int], seconds: float, cpu: bool, barrier, trac
         trace.mark("end", bun)
         queue.put(bun)
         trace.mark("put", bun)
+    if joinable:
+        trace.mark("wait")
+        queue.join()
+        trace.mark("done")
     trace.mark("stop")
 
 
-def traced_diner(queue, seconds: float, cpu: bool, barrier, trace: TraceWriter) -> None:
-    """Like :func:`diner`, recording each get, the eating of each bun, and the sentinel."""
+def traced_diner(queue, seconds: float, cpu: bool, barrier, trace: TraceWriter, joinable: bool = False) -> None:
+    """Like :func:`diner` (or, ``joinable``, :func:`joinable_diner`), recording every step."""
     barrier.wait()
     trace.mark("start")
     while True:
@@ -192,6 +233,8 @@ def traced_diner(queue, seconds: float, cpu: bool, barrier, trace: TraceWriter) 
         trace.mark("begin", bun)
         work(seconds, cpu)
         trace.mark("end", bun)
+        if joinable:
+            queue.task_done()
     trace.mark("stop")
 
 
@@ -207,10 +250,10 @@ class KitchenRun:
 
     @property
     def elapsed(self) -> float:
-        """Seconds from the moment everyone was ready to the last diner's stop."""
+        """Seconds from the moment everyone was ready to the last bun eaten."""
         events = self.tracer.events()
         start = min(e.t for e in events if e.event == "start")
-        return max(e.t for e in events if e.event == "stop") - start
+        return max(e.t for e in events if e.event == "end" and e.worker in self.diners) - start
 
     @property
     def rate(self) -> float:
@@ -224,6 +267,10 @@ class KitchenRun:
     def depth(self) -> tuple[list[float], list[int]]:
         """Buns on the queue over time: completed puts minus completed gets."""
         return queue_depth(self.tracer.events())
+
+    def waits(self) -> list[Span]:
+        """Time spent waiting for the kitchen to finish (in join(), or for the diners)."""
+        return self.tracer.spans("wait", "done")
 
 
 def queue_depth(events: list[Event]) -> tuple[list[float], list[int]]:
@@ -242,45 +289,68 @@ def run_kitchen(
     diners: int = 1,
     buns: int = 20,
     maxsize: int = 0,
-    cook_time: float = 0.0,
+    cook_time: float | Sequence[float] = 0.0,
     diner_time: float = 0.0,
     cpu: bool = False,
+    joinable: bool = False,
     timeout: float = 60.0,
     ctx: BaseContext | None = None,
 ) -> KitchenRun:
     """Run a traced kitchen: ``buns`` in all, shared among the cooks, on a ``maxsize`` queue.
 
-    Everyone meets at a barrier first, so process start is not timed.  The
-    main process joins the cooks, then sends one sentinel per diner.  Raises
-    ``TimeoutError`` (after terminating everyone) if the run takes over
+    Cook ``i`` makes buns ``i, i + cooks, ...``, each in ``cook_time`` seconds
+    (or ``cook_time[i]``, one per cook).  Everyone meets at a barrier first, so process start is not timed.  By
+    default the main process joins the cooks, then sends one sentinel per
+    diner and joins the diners.  With ``joinable`` the queue is a
+    JoinableQueue, the diners are daemons that call task_done(), the cooks wait
+    in ``queue.join()`` after their last bun, and so does the main process
+    (then it terminates the diners: in a notebook the main process lives on).
+    Raises ``TimeoutError`` (after terminating everyone) if the run takes over
     ``timeout`` seconds.
     """
     mp = ctx or context()
-    queue = mp.Queue(maxsize)
+    queue = mp.JoinableQueue(maxsize) if joinable else mp.Queue(maxsize)
     barrier = mp.Barrier(cooks + diners + 1)
-    tracer = Tracer(cooks + diners, capacity=4 * buns + 8, ctx=mp)
+    tracer = Tracer(cooks + diners + 1, capacity=5 * buns + 8, ctx=mp)
     cook_names = [f"cook {i}" for i in range(cooks)]
     diner_names = [f"diner {i}" for i in range(diners)]
     shares = [list(range(buns))[i::cooks] for i in range(cooks)]
+    cook_times = list(cook_time) if isinstance(cook_time, Sequence) else [cook_time] * cooks
     procs = [
-        mp.Process(target=traced_cook, args=(queue, share, cook_time, cpu, barrier, tracer.writer(name)))
-        for name, share in zip(cook_names, shares)
+        mp.Process(target=traced_cook, args=(queue, share, seconds, cpu, barrier, tracer.writer(name), joinable))
+        for name, share, seconds in zip(cook_names, shares, cook_times)
     ] + [
-        mp.Process(target=traced_diner, args=(queue, diner_time, cpu, barrier, tracer.writer(name)))
+        mp.Process(target=traced_diner, args=(queue, diner_time, cpu, barrier, tracer.writer(name), joinable),
+                   daemon=joinable)
         for name in diner_names
     ]
+    main = tracer.writer("main")
     for p in procs:
         p.start()
     deadline = time.monotonic() + timeout
+
+    def remaining() -> float:
+        return max(0.01, deadline - time.monotonic())
+
     try:
         barrier.wait(timeout=timeout)
+        main.mark("start")
         for p in procs[:cooks]:
-            p.join(max(0.0, deadline - time.monotonic()))
-        for _ in range(diners):
-            queue.put(None, timeout=max(0.01, deadline - time.monotonic()))
-        for p in procs[cooks:]:
-            p.join(max(0.0, deadline - time.monotonic()))
-        if any(p.is_alive() for p in procs):
+            p.join(remaining())
+        main.mark("wait")
+        if joinable:
+            waiter = threading.Thread(target=queue.join, daemon=True)  # join() itself has no timeout
+            waiter.start()
+            waiter.join(remaining())
+            finished = not waiter.is_alive()
+        else:
+            for _ in range(diners):
+                queue.put(None, timeout=remaining())
+            for p in procs[cooks:]:
+                p.join(remaining())
+            finished = not any(p.is_alive() for p in procs)
+        main.mark("done")
+        if not finished:
             raise TimeoutError(f"the kitchen did not finish within {timeout} s")
     finally:
         for p in procs:

@@ -92,15 +92,22 @@ def timeline(
     spans: Sequence[Span],
     workers: Sequence[str] | None = None,
     marks: Sequence[Event] = (),
+    waits: Sequence[Span] = (),
     ax: Axes | None = None,
 ) -> Axes:
-    """A Gantt chart: one row per worker, a bar per span, optional event markers."""
-    rows = list(workers) if workers else sorted({s.worker for s in spans} | {e.worker for e in marks})
+    """A Gantt chart: one row per worker, a bar per span, optional event markers.
+
+    ``waits`` are drawn as hatched grey bars: time a worker spent blocked.
+    """
+    rows = list(workers) if workers else sorted({s.worker for s in [*spans, *waits]} | {e.worker for e in marks})
     ax = _axes(ax, (8, 0.45 * len(rows) + 1.2))
     colors = plt.cm.tab10.colors
     for row, worker in enumerate(rows):
         bars = [(s.start, s.duration) for s in spans if s.worker == worker]
         ax.broken_barh(bars, (row - 0.35, 0.7), facecolor=colors[row % len(colors)], edgecolor="white", linewidth=0.6)
+    for i, w in enumerate(s for s in waits if s.worker in rows):
+        ax.broken_barh([(w.start, w.duration)], (rows.index(w.worker) - 0.25, 0.5), facecolor="0.85",
+                       edgecolor="0.4", hatch="///", label="waiting" if i == 0 else None)
     by_kind: dict[str, list[tuple[float, int]]] = {}
     for e in marks:
         if e.worker in rows:
@@ -108,7 +115,7 @@ def timeline(
     for (kind, points), marker in zip(by_kind.items(), "xv^sD"):
         ts, ys = zip(*points)
         ax.scatter(ts, ys, marker=marker, color="black", zorder=3, label=kind)
-    if by_kind:
+    if by_kind or waits:
         ax.legend(loc="upper right", fontsize=8)
     ax.set_yticks(range(len(rows)), rows)
     ax.invert_yaxis()
