@@ -16,16 +16,19 @@ from __future__ import annotations
 
 import importlib
 import json
+import multiprocessing
 import os
 import re
 import shutil
 import sys
 import tempfile
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Literal
+from typing import Any, Literal
 
 from ipclab.sandbox import run_guarded
 
@@ -34,6 +37,50 @@ WRITEFILE = re.compile(r"\A%%writefile\s+(?:-a\s+)?(\S+\.py)\s*\n")
 
 class Wrong(Exception):
     """Raised by a check: the answer runs but is wrong.  The message says why."""
+
+
+@dataclass
+class Call:
+    """What :func:`call_with_deadline` saw: did the call return, with what, or what did it raise."""
+
+    finished: bool
+    value: Any = None
+    error: BaseException | None = None
+    seconds: float = 0.0
+
+
+def call_with_deadline(fn: Callable[..., Any], *args: Any, timeout: float) -> Call:
+    """Call ``fn(*args)`` in a daemon thread and wait at most ``timeout`` seconds.
+
+    A check uses it to tell *how* an answer hangs, and say so, instead of
+    letting the sandbox stop it with a generic message.  A call still blocked
+    at the deadline is abandoned (its thread dies with the sandboxed process).
+    """
+    call = Call(False)
+
+    def run() -> None:
+        try:
+            call.value = fn(*args)
+        except BaseException as exc:  # reported to the check, which explains it
+            call.error = exc
+        call.finished = True
+
+    t0 = time.perf_counter()
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(timeout)
+    call.seconds = time.perf_counter() - t0
+    return call
+
+
+def stop_children() -> int:
+    """Terminate every child process still running (a stuck answer's); return how many."""
+    running = multiprocessing.active_children()
+    for p in running:
+        p.terminate()
+    for p in running:
+        p.join(5)
+    return len(running)
 
 
 @dataclass(frozen=True)
@@ -153,7 +200,8 @@ def check_exercise(lab: str, exercise: Exercise, folder: Path) -> Verdict:
     if outcome.error_type is None:
         return Verdict(lab, exercise, "wrong", f"the check's process died (exit code {outcome.exitcode}).")
     where = _answer_line(outcome.traceback or "", exercise.module)
-    return Verdict(lab, exercise, "wrong", f"your code raised {outcome.error_type}: {outcome.error}{where}")
+    detail = f": {outcome.error}" if outcome.error else ""
+    return Verdict(lab, exercise, "wrong", f"your code raised {outcome.error_type}{detail}{where}")
 
 
 def _answer_line(tb: str, module: str) -> str:

@@ -26,6 +26,18 @@ WRONG = {
     "lab01_ex1_joins_a_sleeper.py": "did not finish within",
     "lab01_ex2_negative_is_an_error.py": "minus the number of the signal",
     "lab01_ex3_everyone_inherits.py": "'spawn'",
+    "lab02_ex1_blocking_get.py": "blocks forever once the queue is empty",
+    "lab02_ex1_bare_except.py": "bare `except:`",
+    "lab02_ex2_catches_empty.py": "raises queue.Full (not queue.Empty",
+    "lab02_ex2_put_nowait.py": "dropped without waiting",
+    "lab03_ex1_falsy_end_test.py": "treats 0 as the end",
+    "lab03_ex1_empty_end_test.py": "empty() only says",
+    "lab03_ex2_too_few_sentinels.py": "Send one sentinel per diner",
+    "lab03_ex2_sentinels_before_cooks_finish.py": "before every cook had finished",
+    "lab04_ex1_missing_task_done.py": "call task_done() once for every bun",
+    "lab04_ex1_extra_task_done.py": "task_done() called too many times",
+    "lab04_ex2_not_daemon.py": "daemon=True",
+    "lab04_ex2_no_join.py": "before every bun was eaten",
 }
 
 

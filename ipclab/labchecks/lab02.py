@@ -1,0 +1,96 @@
+"""Checks for lab 02 (queues): drain without blocking forever; backpressure with put timeouts."""
+
+from __future__ import annotations
+
+import inspect
+import queue as queue_module
+from types import ModuleType
+
+from ipclab import queues
+from ipclab.checks import Exercise, Wrong, call_with_deadline
+from ipclab.start import context
+
+WAITING = 100
+
+
+def _drain_hint(answer: ModuleType) -> str:
+    source = inspect.getsource(answer)
+    if "except:" in source:
+        return (" Your code has a bare `except:`, which hides every error -- such as the TypeError"
+                " of get_nowait(3): catch queue.Empty by name.")
+    return ""
+
+
+def check_drain(answer: ModuleType) -> None:
+    """Everything waiting comes back in order; an empty queue returns [] promptly."""
+    mp = context()
+    q = mp.Queue()
+    child = mp.Process(target=queues.producer, args=(q, WAITING))
+    child.start()
+    child.join(10)
+    call = call_with_deadline(answer.drain, q, 0.1, timeout=5)
+    if not call.finished:
+        raise Wrong("drain() was still waiting 5 s after the last item: a get() without a timeout blocks "
+                    "forever once the queue is empty. Use get(timeout=timeout) and stop at queue.Empty.")
+    if call.error is not None:
+        raise call.error
+    got = list(call.value or [])
+    if len(got) != WAITING:
+        raise Wrong(f"drain() returned {len(got)} of the {WAITING} items waiting in the queue.{_drain_hint(answer)}")
+    if [i for _, i in got] != list(range(WAITING)):
+        raise Wrong("drain() returned the items out of order: a queue is first in, first out, keep that order.")
+
+    call = call_with_deadline(answer.drain, mp.Queue(), 0.1, timeout=5)
+    if not call.finished or call.seconds > 2:
+        raise Wrong("drain() on an empty queue must return [] after about `timeout` seconds, not wait on.")
+    if call.value != []:
+        raise Wrong(f"drain() on an empty queue returned {call.value!r} instead of [].")
+
+    on_the_way = mp.Queue()
+    for i in range(50):
+        on_the_way.put(b"x" * 10_000 + bytes([i]))
+    call = call_with_deadline(answer.drain, on_the_way, 0.5, timeout=10)
+    if call.finished and call.error is None and len(call.value or []) != 50:
+        raise Wrong(f"drain() returned {len(call.value or [])} of 50 items that had just been put: empty() and "
+                    "get_nowait() see only what the feeder thread has already written into the pipe. "
+                    "Use get(timeout=timeout) until queue.Empty.")
+
+
+def check_backpressure(answer: ModuleType) -> None:
+    """A full queue with no consumer drops the overflow after waiting; a live consumer drops nothing."""
+    mp = context()
+    full = mp.Queue(maxsize=5)
+    items, timeout = list(range(12)), 0.05
+    call = call_with_deadline(answer.put_with_backpressure, full, items, timeout, timeout=5)
+    if not call.finished:
+        raise Wrong("put_with_backpressure() blocked on a full queue: a put() without a timeout waits forever "
+                    "when nobody takes items. Give each put a timeout.")
+    if isinstance(call.error, queue_module.Full):
+        raise Wrong("queue.Full escaped from put_with_backpressure(): a put that times out raises queue.Full "
+                    "(not queue.Empty, whatever some tutorials say). Catch it and count the item as dropped.")
+    if call.error is not None:
+        raise call.error
+    if call.value != 7:
+        raise Wrong(f"12 items into a Queue(maxsize=5) that nobody reads: 7 must be dropped, you counted {call.value!r}.")
+    if call.seconds < 7 * timeout * 0.8:
+        raise Wrong(f"the 7 dropped items took {call.seconds:.2f} s, less than 7 timeouts of {timeout} s: "
+                    "items were dropped without waiting. Use put(item, timeout=timeout), not put_nowait.")
+    kept = [full.get(timeout=1) for _ in range(5)]
+    if kept != items[:5]:
+        raise Wrong(f"the queue should hold the first five items {items[:5]}, it holds {kept}.")
+
+    slow, report = mp.Queue(maxsize=2), mp.Queue()  # keep `report` referenced until the child has it
+    reader = mp.Process(target=queues.consumer, args=(slow, report, 0.01))
+    reader.start()
+    call = call_with_deadline(answer.put_with_backpressure, slow, list(range(20)), 0.5, timeout=10)
+    slow.put(None, timeout=5)
+    reader.join(5)
+    if call.finished and call.value != 0:
+        raise Wrong(f"with a consumer taking an item every 10 ms and a 0.5 s timeout nothing needs dropping, "
+                    f"but you counted {call.value!r} dropped.")
+
+
+EXERCISES = [
+    Exercise("ex1", "lab02_ex1", "drain a queue", check_drain, timeout=25),
+    Exercise("ex2", "lab02_ex2", "backpressure with put timeouts", check_backpressure, timeout=25),
+]

@@ -1,0 +1,86 @@
+"""Checks for lab 03 (producer/consumer): a diner that ends at its sentinel; a kitchen of M cooks and N diners."""
+
+from __future__ import annotations
+
+import queue as queue_module
+import time
+from types import ModuleType
+
+from ipclab import kitchen
+from ipclab.checks import Exercise, Wrong, call_with_deadline, stop_children
+from ipclab.start import context
+
+BUNS, DINERS = 30, 3
+KITCHENS = [(1, 1), (2, 3), (3, 2)]
+BUNS_PER_COOK = 8
+
+
+def _bun(report) -> int:
+    """A diner may report a bun or a (pid, bun) pair; both count."""
+    return report[-1] if isinstance(report, tuple) else report
+
+
+def check_diner(answer: ModuleType) -> None:
+    """Three diners eat buns 0..29, cooked 2 ms apart, and stop at their sentinels -- no earlier."""
+    mp = context()
+    buns, eaten = mp.Queue(), mp.Queue()
+    diners = [mp.Process(target=answer.diner, args=(buns, eaten)) for _ in range(DINERS)]
+    cook = mp.Process(target=kitchen.cook, args=(buns, list(range(BUNS)), 0.002))
+    for p in [cook, *diners]:
+        p.start()
+    cook.join(10)
+    for _ in diners:
+        buns.put(None)
+    got: list[int] = []
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and (any(p.is_alive() for p in diners) or not eaten.empty()):
+        try:
+            got.append(_bun(eaten.get(timeout=0.1)))
+        except queue_module.Empty:
+            pass
+    stuck = stop_children()
+    if stuck:
+        raise Wrong(f"{stuck} diner(s) were still running after every bun and a sentinel each had been sent: "
+                    "end the loop when `bun is None`.")
+    missing = sorted(set(range(BUNS)) - set(got))
+    if missing == [0]:
+        raise Wrong("the bun 0 was never eaten: your diner treats 0 as the end. `if not bun` is true for 0 "
+                    "too -- test `if bun is None`.")
+    if missing:
+        raise Wrong(f"{len(missing)} of {BUNS} buns were never eaten: your diners stopped before their sentinel, "
+                    "probably when the queue was momentarily empty. empty() only says no bun is there *now*; "
+                    "stop at the sentinel and nowhere else.")
+    if len(got) != BUNS:
+        raise Wrong(f"{len(got)} buns were reported for {BUNS} cooked: put each bun you eat on `eaten` exactly once.")
+
+
+def check_kitchen(answer: ModuleType) -> None:
+    """Several kitchens: every bun eaten once, every process ended, the call returns."""
+    for cooks, diners in KITCHENS:
+        expected = list(range(cooks * BUNS_PER_COOK))
+        call = call_with_deadline(answer.kitchen, cooks, diners, BUNS_PER_COOK, timeout=8)
+        if not call.finished:
+            stuck = stop_children()
+            raise Wrong(f"kitchen({cooks}, {diners}, {BUNS_PER_COOK}) never returned; {stuck} process(es) were "
+                        "still waiting -- diners that never got a sentinel. Send one sentinel per diner.")
+        if call.error is not None:
+            raise call.error
+        left = stop_children()
+        if left:
+            raise Wrong(f"kitchen({cooks}, {diners}, {BUNS_PER_COOK}) returned with {left} process(es) still "
+                        "running: join every cook and diner before returning.")
+        got = sorted(_bun(b) for b in (call.value or []))
+        missing = sorted(set(expected) - set(got))
+        if missing:
+            raise Wrong(f"kitchen({cooks}, {diners}, {BUNS_PER_COOK}): {len(missing)} of {len(expected)} buns were "
+                        "never eaten, so some diner stopped while buns were still coming: the sentinels went out "
+                        "before every cook had finished. Join the cooks first, then send the sentinels.")
+        if got != expected:
+            raise Wrong(f"kitchen({cooks}, {diners}, {BUNS_PER_COOK}) returned {len(got)} buns for "
+                        f"{len(expected)} cooked: each bun must be eaten exactly once.")
+
+
+EXERCISES = [
+    Exercise("ex1", "lab03_ex1", "a diner that stops at its sentinel", check_diner, timeout=20),
+    Exercise("ex2", "lab03_ex2", "a kitchen of M cooks and N diners", check_kitchen, timeout=40),
+]

@@ -1,0 +1,89 @@
+"""Checks for lab 04 (JoinableQueue): a daemon diner that marks each bun done; the kitchen around it."""
+
+from __future__ import annotations
+
+import queue as queue_module
+import time
+from types import ModuleType
+
+from ipclab.checks import Exercise, Wrong, call_with_deadline, stop_children
+from ipclab.start import context
+
+BUNS, DINERS = 30, 3
+KITCHENS = [(1, 1), (2, 3), (3, 2)]
+BUNS_PER_COOK = 8
+
+
+def reporting(target, errors, *args) -> None:
+    """Run ``target(*args)`` in a child; put any exception's text on ``errors`` before dying of it."""
+    try:
+        target(*args)
+    except Exception as exc:
+        errors.put(f"{type(exc).__name__}: {exc}")
+        errors.close()
+        errors.join_thread()  # make sure the report is in the pipe before this process dies
+        raise
+
+
+def _drain(q) -> list:
+    items = []
+    while True:
+        try:
+            items.append(q.get(timeout=0.2))
+        except queue_module.Empty:
+            return items
+
+
+def check_diner(answer: ModuleType) -> None:
+    """Three daemon diners, 30 buns: join() returns when all are eaten, not before, and no diner dies."""
+    mp = context()
+    buns, eaten, errors = mp.JoinableQueue(), mp.Queue(), mp.Queue()
+    diners = [mp.Process(target=reporting, args=(answer.diner, errors, buns, eaten), daemon=True) for _ in range(DINERS)]
+    for p in diners:
+        p.start()
+    for bun in range(BUNS):
+        buns.put(bun)
+    call = call_with_deadline(buns.join, timeout=5)
+    eaten_at_join = len(_drain(eaten))
+    time.sleep(0.3)  # let a diner that calls task_done() once too often fail
+    failures = _drain(errors)
+    stop_children()
+    if failures:
+        raise Wrong(f"a diner died with {failures[0]} -- call task_done() exactly once per bun you get().")
+    if not call.finished:
+        raise Wrong("queue.join() never returned: call task_done() once for every "
+                    "bun you get().")
+    if eaten_at_join < BUNS:
+        raise Wrong(f"queue.join() returned when only {eaten_at_join} of {BUNS} buns were reported eaten: "
+                    "call task_done() after eating (and reporting) the bun, once per bun.")
+
+
+def check_kitchen(answer: ModuleType) -> None:
+    """Several kitchens: all buns eaten once, join() used, diners are daemons."""
+    for cooks, diners in KITCHENS:
+        expected = list(range(cooks * BUNS_PER_COOK))
+        call = call_with_deadline(answer.kitchen, cooks, diners, BUNS_PER_COOK, timeout=8)
+        running = context().active_children()
+        not_daemons = [p for p in running if not p.daemon]
+        stop_children()
+        if not call.finished:
+            raise Wrong(f"kitchen({cooks}, {diners}, {BUNS_PER_COOK}) never returned.")
+        if call.error is not None:
+            raise call.error
+        if not_daemons:
+            raise Wrong(f"kitchen({cooks}, {diners}, {BUNS_PER_COOK}) returned with {len(not_daemons)} diner(s) "
+                        "running that are not daemons, so the program could never exit: start the diners "
+                        "with daemon=True.")
+        got = sorted(b[-1] if isinstance(b, tuple) else b for b in (call.value or []))
+        if len(got) < len(expected):
+            raise Wrong(f"kitchen({cooks}, {diners}, {BUNS_PER_COOK}) returned {len(got)} of {len(expected)} buns: "
+                        "it returned before every bun was eaten. Join the cooks, then call queue.join().")
+        if got != expected:
+            raise Wrong(f"kitchen({cooks}, {diners}, {BUNS_PER_COOK}) returned {got}, expected each of "
+                        f"{expected} once.")
+
+
+EXERCISES = [
+    Exercise("ex1", "lab04_ex1", "a daemon diner that marks buns done", check_diner, timeout=20),
+    Exercise("ex2", "lab04_ex2", "a kitchen that waits with join()", check_kitchen, timeout=40),
+]

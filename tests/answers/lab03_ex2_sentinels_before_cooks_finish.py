@@ -1,0 +1,28 @@
+"""Wrong: sends the sentinels before the cooks have finished."""
+import queue
+
+from ipclab import context
+from ipclab.kitchen import cook, diner
+
+
+def kitchen(cooks, diners, buns_per_cook):
+    mp = context()
+    buns, eaten = mp.Queue(), mp.Queue()
+    cook_procs = [mp.Process(target=cook, args=(buns, list(range(i * buns_per_cook, (i + 1) * buns_per_cook))))
+                  for i in range(cooks)]
+    diner_procs = [mp.Process(target=diner, args=(buns, eaten)) for _ in range(diners)]
+    for p in cook_procs + diner_procs:
+        p.start()
+    for _ in diner_procs:
+        buns.put(None)
+    for p in diner_procs:
+        p.join()
+    result = []
+    while True:
+        try:
+            result.append(eaten.get(timeout=0.2)[1])
+        except queue.Empty:
+            break
+    for p in cook_procs:
+        p.join()
+    return result

@@ -1,0 +1,18 @@
+"""Wrong: the diners are not daemons, so they outlive the kitchen."""
+from ipclab import context
+from ipclab.kitchen import cook, joinable_diner
+
+
+def kitchen(cooks, diners, buns_per_cook):
+    mp = context()
+    buns, eaten = mp.JoinableQueue(), mp.Queue()
+    for _ in range(diners):
+        mp.Process(target=joinable_diner, args=(buns, eaten)).start()
+    cook_procs = [mp.Process(target=cook, args=(buns, list(range(i * buns_per_cook, (i + 1) * buns_per_cook))))
+                  for i in range(cooks)]
+    for p in cook_procs:
+        p.start()
+    for p in cook_procs:
+        p.join()
+    buns.join()
+    return [eaten.get(timeout=10)[1] for _ in range(cooks * buns_per_cook)]
