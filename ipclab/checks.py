@@ -32,6 +32,7 @@ from typing import Any, Literal
 
 from ipclab.sandbox import run_guarded
 
+STUB = "raise NotImplementedError()"  # nbgrader's code stub for an unsolved answer
 WRITEFILE = re.compile(r"\A%%writefile\s+(?:-a\s+)?(\S+\.py)\s*\n")
 
 
@@ -177,6 +178,7 @@ def _run_exercise(folder: str, module: str, check: Callable[[ModuleType], None])
     """
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
+    sys.stderr = open(os.devnull, "w")  # forked from a Jupyter kernel, sys.stderr is not fd 2
     sys.path.insert(0, folder)
     sys.modules.pop(module, None)  # a forked child may hold a stale copy the notebook imported
     importlib.invalidate_caches()
@@ -185,8 +187,11 @@ def _run_exercise(folder: str, module: str, check: Callable[[ModuleType], None])
 
 def check_exercise(lab: str, exercise: Exercise, folder: Path) -> Verdict:
     """Judge one exercise whose answer module (if any) is in ``folder``."""
-    if not (folder / f"{exercise.module}.py").exists():
+    answer = folder / f"{exercise.module}.py"
+    if not answer.exists():
         return Verdict(lab, exercise, "not solved", f"no answer found ({exercise.module}.py)")
+    if STUB in answer.read_text():
+        return Verdict(lab, exercise, "not solved", "replace `raise NotImplementedError()` with your code")
     outcome = run_guarded(_run_exercise, str(folder), exercise.module, exercise.check, timeout=exercise.timeout)
     if outcome.status == "finished":
         return Verdict(lab, exercise, "pass")
