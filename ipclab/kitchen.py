@@ -133,24 +133,15 @@ def kitchen_plain(cooks: int, diners: int, buns_per_cook: int, sentinels: int | 
     return reports
 
 
-def kitchen_naive(buns: int) -> list[tuple[int, int]]:
-    """One cook and the naive diner: the diner never ends, so joining it never returns."""
+def kitchen_pair(cook_fn, diner_fn, buns: int) -> list[tuple[int, int]]:
+    """One cook and one diner, run with the worker functions given; returns what was eaten.
+
+    The main process collects the reports, then joins both: it only returns
+    if the diner ends by itself (chapter 03 runs it in the sandbox).
+    """
     mp = context()
     queue, eaten = mp.Queue(), mp.Queue()
-    procs = [mp.Process(target=cook, args=(queue, list(range(buns)))), mp.Process(target=diner_never_stops, args=(queue, eaten))]
-    for p in procs:
-        p.start()
-    reports = collect(eaten, buns)
-    for p in procs:
-        p.join()
-    return reports
-
-
-def kitchen_cook_stops(buns: int) -> list[tuple[int, int]]:
-    """One cook that sends the sentinel itself, one diner."""
-    mp = context()
-    queue, eaten = mp.Queue(), mp.Queue()
-    procs = [mp.Process(target=cook_then_stop, args=(queue, list(range(buns)))), mp.Process(target=diner, args=(queue, eaten))]
+    procs = [mp.Process(target=cook_fn, args=(queue, list(range(buns)))), mp.Process(target=diner_fn, args=(queue, eaten))]
     for p in procs:
         p.start()
     reports = collect(eaten, buns)
