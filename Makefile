@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+BROWSER_STAMP := $(VENV)/.browser
+CHROMIUM ?= $(shell command -v chromium chromium-browser 2>/dev/null | head -1)
 
 # Per-cell timeout for executed notebooks (seconds) and the start methods
 # that `make test` runs the notebooks under ("default" = the platform's).
@@ -27,7 +29,7 @@ export PYTHONDONTWRITEBYTECODE   := 1
 
 NBVAL := --nbval-lax --nbval-current-env --nbval-cell-timeout=$(CELL_TIMEOUT)
 
-.PHONY: help setup lab test test-notebooks test-matrix labs bench clean
+.PHONY: help setup lab test test-notebooks test-browser test-matrix labs bench clean chromium
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -46,7 +48,7 @@ lab: $(STAMP)  ## open the course in JupyterLab (chapter 00 first); LAB_ARGS=--n
 	$(VENV)/bin/jupyter lab $(LAB_OPTS) $(LAB_ARGS) notebooks/00_setup.ipynb
 
 test: $(STAMP)  ## unit tests, labs, then every notebook under each of METHODS
-	IPCLAB_QUICK=1 $(PY) -m pytest tests
+	IPCLAB_QUICK=1 $(PY) -m pytest tests --ignore=tests/browser
 	$(MAKE) --no-print-directory test-notebooks
 
 test-notebooks: $(STAMP)  ## execute notebooks/ and solutions/ under each of METHODS
@@ -55,6 +57,21 @@ test-notebooks: $(STAMP)  ## execute notebooks/ and solutions/ under each of MET
 	  if [ "$$m" = default ]; then unset IPCLAB_START_METHOD; else export IPCLAB_START_METHOD=$$m; fi; \
 	  IPCLAB_QUICK=1 $(PY) -m pytest $(NBVAL) notebooks solutions; \
 	done
+
+$(BROWSER_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,browser]'
+	touch $@
+
+chromium:  ## install Debian's Chromium for the browser tests when it is missing (needs root)
+	@if [ -n "$(CHROMIUM)" ]; then echo "Chromium: $(CHROMIUM)"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null && echo "installed chromium"; \
+	else echo "Chromium is missing. Install it (Debian/Ubuntu: sudo apt-get install chromium)" \
+	  "or point CHROMIUM=/path/to/chrome at one, then run make test-browser again."; exit 1; fi
+
+test-browser: $(BROWSER_STAMP) chromium  ## run every chapter and a lab in JupyterLab in headless Chromium
+	IPCLAB_QUICK=1 CHROMIUM="$${CHROMIUM:-$$(command -v chromium chromium-browser | head -1)}" \
+	  $(PY) -m pytest tests/browser
 
 test-matrix: $(STAMP)  ## notebooks under fork, spawn and forkserver, on every Python found
 	$(MAKE) --no-print-directory test-notebooks METHODS="$(MATRIX_METHODS)"

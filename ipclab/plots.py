@@ -60,6 +60,23 @@ def compare(measurements: Sequence[Measurement], metric: str = "seconds", ax: Ax
     return ax
 
 
+def runs(measurement: Measurement, ax: Axes | None = None) -> Axes:
+    """Every repeat of one measurement as a dot, with its median, min and max as lines."""
+    ax = _axes(ax)
+    scale, unit = _time_scale(measurement.min)
+    values = [s / scale for s in measurement.seconds]
+    ax.plot(range(1, len(values) + 1), values, "o", label="one run")
+    for value, style, name in [(measurement.median, "-", "median"), (measurement.min, ":", "min"),
+                               (measurement.max, ":", "max")]:
+        ax.axhline(value / scale, linestyle=style, color="gray")
+        ax.annotate(f"{name} {value / scale:.3g} {unit}", (len(values) + 0.5, value / scale), fontsize=8, va="center")
+    ax.set_xlabel("run")
+    ax.set_ylabel(f"time ({unit})")
+    ax.set_xlim(0.5, len(values) + 3)
+    ax.set_title(measurement.label)
+    return ax
+
+
 def versus(
     x: Sequence[float],
     measurements: Sequence[Measurement],

@@ -42,7 +42,8 @@ class Explorer:
         self.output = widgets.Output()
         for control in controls.values():
             control.observe(lambda _change: self.run(), names="value")
-        self.widget = widgets.VBox([widgets.HBox(list(controls.values())), self.status, self.output])
+        row = widgets.HBox(list(controls.values()), layout=widgets.Layout(flex_flow="row wrap"))
+        self.widget = widgets.VBox([row, self.status, self.output])
 
     def values(self) -> dict[str, Any]:
         """The current value of every control, by keyword."""

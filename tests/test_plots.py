@@ -34,3 +34,11 @@ def test_queue_depth_shows_maxsize():
     ax = plots.queue_depth({"fast producer": ([0, 1, 2], [0, 3, 3])}, maxsize=3)
     assert ax.get_ylabel() == "items in the queue"
     assert any(line.get_label() == "maxsize = 3" for line in ax.get_lines())
+
+
+def test_runs_shows_every_repeat_and_the_median():
+    m = Measurement("start", (0.002, 0.004, 0.003))
+    ax = plots.runs(m)
+    assert list(ax.get_lines()[0].get_ydata()) == [2.0, 4.0, 3.0]
+    assert ax.get_ylabel() == "time (ms)"
+    assert any(t.get_text() == "median 3 ms" for t in ax.texts)

@@ -22,7 +22,7 @@ def _normal(requirement: str) -> str:
 
 def test_environment_yml_lists_the_same_packages_as_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    pip_deps = project["dependencies"] + project["optional-dependencies"]["test"]
+    pip_deps = project["dependencies"] + [d for extra in project["optional-dependencies"].values() for d in extra]
     conda = yaml.safe_load((ROOT / "environment.yml").read_text())["dependencies"]
     conda_deps = [d for d in conda if isinstance(d, str) and not re.match(r"(python|pip)\b", d)]
     assert sorted(map(_normal, conda_deps)) == sorted(map(_normal, pip_deps))

@@ -1,0 +1,159 @@
+"""Every chapter, run through JupyterLab's own UI in headless Chromium, as a learner meets it.
+
+nbval executes notebooks without a browser, so it cannot see a widget that
+fails to display, a plot that never appears, or a kernel that never goes
+idle.  Here each notebook is opened in JupyterLab, run with Run > Run All
+Cells, saved, and checked: no cell output is an error, no widget failed to
+display, every plot the kernel produced is an image on the page, and moving
+an explorer's slider re-runs its experiment and redraws its plot.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / ".jupyter" / "screenshots"
+CHAPTERS = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
+WIDGET_ERRORS = ("Error displaying widget", "model not found", "Failed to load model class", "Could not create")
+IDLE = '.jp-Notebook-ExecutionIndicator[data-status="idle"]'
+RUN_TIMEOUT_MS = 180_000
+
+
+@dataclass
+class UiRun:
+    """What a notebook run in the browser showed."""
+
+    notebook: str
+    problems: list[str] = field(default_factory=list)
+    images: int = 0
+    widgets: int = 0
+    explorer_reran: bool | None = None
+    output_text: str = ""  # the text of every output area, and nothing else
+
+
+def _run_all(page) -> None:
+    """Run > Run All Cells, retried if the click was swallowed before the kernel was ready."""
+    for _ in range(3):
+        page.click('.lm-MenuBar-itemLabel:text-is("Run")')
+        page.click('li[data-command="runmenu:run-all"]')
+        try:
+            page.wait_for_function(
+                "() => [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]"
+                ".some(e => /\\[(\\*|\\d+)\\]/.test(e.textContent))", timeout=10_000)
+            return
+        except Exception:
+            page.keyboard.press("Escape")
+    raise AssertionError("Run All Cells did not start executing")
+
+
+def _save(page) -> None:
+    page.click('.lm-MenuBar-itemLabel:text-is("File")')
+    page.click('li[data-command="docmanager:save"]')
+    page.wait_for_selector(".lm-TabBar-tab.jp-mod-current:not(.jp-mod-dirty)", timeout=30_000)
+
+
+def _explorer_reruns(page) -> bool:
+    """Move the first slider one step; True if the experiment ran again and its plot changed."""
+    status = page.locator(".widget-html-content", has_text=re.compile(r"run \d+ took")).first
+    before_status = status.inner_text()
+    image = page.locator(".widget-output img").first
+    before_image = image.get_attribute("src")
+    handle = page.locator(".widget-slider .noUi-handle").first
+    handle.scroll_into_view_if_needed()
+    handle.focus()
+    page.keyboard.press("ArrowRight")
+    runs = int(re.search(r"run (\d+)", before_status).group(1))
+    page.wait_for_function(
+        "(n) => [...document.querySelectorAll('.widget-html-content')].some(e => e.textContent.includes(`run ${n} took`))",
+        arg=runs + 1, timeout=60_000)
+    return page.locator(".widget-output img").first.get_attribute("src") != before_image
+
+
+def run_in_lab(page, lab, notebook: str, screenshot: Path | None = None, explore: bool = True) -> UiRun:
+    """Open ``notebook`` in JupyterLab, run every cell through the UI, and report what showed."""
+    run = UiRun(notebook)
+    page.goto(lab.page_url(notebook))
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+    page.wait_for_selector(IDLE, timeout=60_000)
+    _run_all(page)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].every(e => /\\[\\d+\\]/.test(e.textContent))",
+        timeout=RUN_TIMEOUT_MS)
+    page.wait_for_selector(IDLE, timeout=60_000)
+    _save(page)
+
+    cells = lab.api("GET", f"contents/{notebook}")["content"]["cells"]
+    dom_cells = page.locator(".jp-Notebook .jp-Cell")
+    expected_images = 0
+    for number, cell in enumerate(cells, start=1):
+        if cell["cell_type"] != "code":
+            continue
+        for output in cell["outputs"]:
+            if output["output_type"] == "error":
+                run.problems.append(f"{notebook}, cell {number}: {output['ename']}: {output['evalue']}")
+            expected_images += "image/png" in output.get("data", {})
+        outputs = dom_cells.nth(number - 1).locator(".jp-Cell-outputWrapper")
+        broken = outputs.locator(".jupyter-widgets-error-widget")
+        if broken.count():
+            broken.first.click()  # ipywidgets shows the error message on click
+            detail = " ".join(broken.first.inner_text().split())[:300]
+            run.problems.append(f"{notebook}, cell {number}: a widget was not displayed: {detail}")
+            continue
+        shown = outputs.inner_text()
+        for message in WIDGET_ERRORS:
+            if message in shown:
+                line = next(line for line in shown.splitlines() if message in line)
+                run.problems.append(f"{notebook}, cell {number}: a widget was not displayed: {line.strip()}")
+                break
+    run.images = page.evaluate(
+        "() => [...document.querySelectorAll('.jp-OutputArea img')].filter(i => i.complete && i.naturalWidth > 0).length")
+    run.widgets = page.locator(".jp-OutputArea .jupyter-widgets").count()
+    if run.images < expected_images:
+        run.problems.append(f"{notebook}: {expected_images} plots were produced but {run.images} images are shown")
+    if explore and page.locator(".widget-slider").count():
+        run.explorer_reran = _explorer_reruns(page)
+    run.output_text = "\n".join(page.locator(".jp-OutputArea").all_inner_texts())
+    if screenshot:
+        _show_the_most_telling_output(page)
+        screenshot.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(screenshot))
+    for session in lab.api("GET", "sessions") or []:
+        if session["path"] == notebook:
+            lab.api("DELETE", f"sessions/{session['id']}")  # shuts its kernel down
+    return run
+
+
+def _show_the_most_telling_output(page) -> None:
+    """Scroll an explorer widget (or else a plot, or else the last output) into view."""
+    for selector in (".jp-OutputArea .widget-vbox", ".jp-RenderedImage img", ".jp-OutputArea-output"):
+        found = page.locator(selector)
+        if found.count():
+            found.first.evaluate("e => e.scrollIntoView({block: 'center'})")
+            return
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_runs_in_jupyterlab(page, lab, chapter):
+    run = run_in_lab(page, lab, f"notebooks/{chapter}", screenshot=SCREENSHOTS / chapter.replace(".ipynb", ".png"))
+    assert not run.problems, "\n".join(run.problems)
+    assert run.images >= 1, f"{chapter} shows no plot"
+    assert "hold on this machine" in run.output_text, f"{chapter}: its check cell did not report success"
+    if run.explorer_reran is not None:
+        assert run.explorer_reran, f"{chapter}: moving the explorer's slider did not redraw its plot"
+
+
+def test_a_learner_opens_a_lab_and_sees_not_solved_yet(page, lab):
+    run = run_in_lab(page, lab, "labs/lab01.ipynb", screenshot=SCREENSHOTS / "lab01.png")
+    assert not run.problems, "\n".join(run.problems)
+    assert run.output_text.count("not solved yet") == 3, run.output_text
+
+
+def test_a_widget_without_its_front_end_fails_naming_notebook_and_cell(page, lab):
+    run = run_in_lab(page, lab, "broken_widget.ipynb", screenshot=SCREENSHOTS / "broken_widget.png")
+    assert any(p.startswith("broken_widget.ipynb, cell 3: a widget was not displayed") for p in run.problems), run.problems
+    assert "ipclab-no-such-widget" in run.problems[0]
