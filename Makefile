@@ -47,15 +47,15 @@ LAB_OPTS := --ServerApp.answer_yes=True $(if $(filter 0,$(shell id -u)),--allow-
 lab: $(STAMP)  ## open the course in JupyterLab (chapter 00 first); LAB_ARGS=--no-browser ...
 	$(VENV)/bin/jupyter lab $(LAB_OPTS) $(LAB_ARGS) notebooks/00_setup.ipynb
 
-test: $(STAMP)  ## unit tests, labs, then every notebook under each of METHODS
-	IPCLAB_QUICK=1 $(PY) -m pytest tests --ignore=tests/browser
+test: $(STAMP)  ## unit tests, then notebooks and lab checks under each of METHODS
+	IPCLAB_QUICK=1 $(PY) -m pytest tests --ignore=tests/browser --ignore=tests/test_labs.py
 	$(MAKE) --no-print-directory test-notebooks
 
-test-notebooks: $(STAMP)  ## execute notebooks/ and solutions/ under each of METHODS
+test-notebooks: $(STAMP)  ## execute notebooks/ and solutions/, and check the labs, under each of METHODS
 	@set -e; for m in $(METHODS); do \
-	  echo "== notebooks under start method: $$m"; \
+	  echo "== notebooks and labs under start method: $$m"; \
 	  if [ "$$m" = default ]; then unset IPCLAB_START_METHOD; else export IPCLAB_START_METHOD=$$m; fi; \
-	  IPCLAB_QUICK=1 $(PY) -m pytest $(NBVAL) notebooks solutions; \
+	  IPCLAB_QUICK=1 $(PY) -m pytest $(NBVAL) notebooks solutions tests/test_labs.py; \
 	done
 
 $(BROWSER_STAMP): $(STAMP)
