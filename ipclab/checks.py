@@ -195,13 +195,13 @@ def check_exercise(lab: str, exercise: Exercise, folder: Path) -> Verdict:
     outcome = run_guarded(_run_exercise, str(folder), exercise.module, exercise.check, timeout=exercise.timeout)
     if outcome.status == "finished":
         return Verdict(lab, exercise, "pass")
+    if outcome.error_type == "Wrong":  # also when its process then hung on the way out
+        return Verdict(lab, exercise, "wrong", outcome.error or "")
     if outcome.status == "hung":
         hint = f" {exercise.hang_hint}" if exercise.hang_hint else ""
         return Verdict(lab, exercise, "wrong", f"it did not finish within {exercise.timeout:g} s and was stopped.{hint}")
     if outcome.error_type == "NotImplementedError":
         return Verdict(lab, exercise, "not solved", "replace `raise NotImplementedError()` with your code")
-    if outcome.error_type == "Wrong":
-        return Verdict(lab, exercise, "wrong", outcome.error or "")
     if outcome.error_type is None:
         return Verdict(lab, exercise, "wrong", f"the check's process died (exit code {outcome.exitcode}).")
     where = _answer_line(outcome.traceback or "", exercise.module)

@@ -38,6 +38,9 @@ class Outcome:
     ``status`` is ``"finished"`` (the target returned and its process exited),
     ``"hung"`` (stopped by the watchdog after ``timeout`` seconds) or
     ``"crashed"`` (raised, or its process died: see ``error`` and ``exitcode``).
+    A target that returned or raised, but whose process then could not exit
+    (it waited for a child that never ends), is ``"hung"`` with ``value`` or
+    ``error`` set from what it reported.
     """
 
     status: Status
@@ -65,6 +68,7 @@ class Outcome:
 def _guarded_child(conn, target: Callable[..., Any], args: tuple, kwargs: dict) -> None:
     if hasattr(os, "setsid"):
         os.setsid()
+    status = 0
     try:
         report: tuple = ("ok", target(*args, **kwargs))
     except BaseException as exc:  # report every failure, SystemExit included
@@ -73,10 +77,10 @@ def _guarded_child(conn, target: Callable[..., Any], args: tuple, kwargs: dict) 
     try:
         conn.send(report)
     except Exception as exc:  # the return value could not be pickled
+        status = 1
         conn.send(("error", type(exc).__name__, f"could not send the result back: {exc}", ""))
     conn.close()
-    if report[0] == "error":
-        sys.exit(status)
+    sys.exit(status)
 
 
 def _group_members(pgid: int) -> list[psutil.Process]:
@@ -154,20 +158,20 @@ def run_guarded(
             pass
     reader.close()
 
+    fields: dict[str, Any] = {}
+    if report is not None and report[0] == "ok":
+        fields["value"] = report[1]
+    elif report is not None:
+        fields.update(zip(("error_type", "error", "traceback"), report[1:]))
     # A readable sentinel means the child has closed its files on the way out;
     # join() then returns at once (is_alive() could still say True for a moment).
     if proc.sentinel in waiting:
         _kill_group(ps_root, proc.pid)
         proc.join()
-        return Outcome("hung", elapsed, exitcode=proc.exitcode)
+        return Outcome("hung", elapsed, exitcode=proc.exitcode, **fields)
     proc.join()
-    leftovers = _kill_group(None, proc.pid)
-    if report is not None and (report[0] == "ok" or proc.exitcode == 0):
-        value = report[1] if report[0] == "ok" else None
-        return Outcome("finished", elapsed, value=value, exitcode=proc.exitcode, leftovers=leftovers)
-    if report is not None:
-        _, error_type, message, tb = report
-        return Outcome(
-            "crashed", elapsed, exitcode=proc.exitcode, error_type=error_type, error=message, traceback=tb, leftovers=leftovers
-        )
-    return Outcome("crashed", elapsed, exitcode=proc.exitcode, error="the process died without reporting", leftovers=leftovers)
+    fields["leftovers"] = _kill_group(None, proc.pid)
+    if report is None:
+        fields["error"] = "the process died without reporting"
+    status: Status = "finished" if report is not None and proc.exitcode == 0 else "crashed"
+    return Outcome(status, elapsed, exitcode=proc.exitcode, **fields)

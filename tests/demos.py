@@ -48,3 +48,10 @@ def orphan_a_sleeper() -> int:
     pid = queue.get(timeout=10)
     child.join(10)
     return pid
+
+
+def return_a_lock():
+    """Return something that cannot be pickled."""
+    import threading
+
+    return threading.Lock()

@@ -56,3 +56,15 @@ def test_orphans_left_behind_are_killed_and_counted():
     assert outcome.status == "finished"
     assert outcome.leftovers == 1
     assert not psutil.pid_exists(outcome.value)
+
+
+def test_a_target_that_returns_but_cannot_exit_is_hung_with_its_value():
+    outcome = run_guarded(processes.parent_of_sleeper, False, 30, timeout=1.0)
+    assert outcome.status == "hung"
+    assert isinstance(outcome.value, int)  # the pid it reported before its exit got stuck
+
+
+def test_a_result_that_cannot_be_pickled_is_a_crash_that_says_so():
+    outcome = run_guarded(demos.return_a_lock, timeout=5.0)
+    assert outcome.status == "crashed"
+    assert "could not send the result back" in outcome.error
