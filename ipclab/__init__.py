@@ -13,10 +13,13 @@ Modules:
 - :mod:`ipclab.plots`    -- timelines, queue depth, rate-versus-parameter plots.
 - :mod:`ipclab.sandbox`  -- run code that may hang or crash, and clean up.
 - :mod:`ipclab.cleanup`  -- find and stop child processes left behind.
-- :mod:`ipclab.checks`   -- lab checks and ``python -m ipclab check``.
+- :mod:`ipclab.checks`   -- lab checks and ``python -m ipclab check``;
+  :mod:`ipclab.labchecks` holds each lab's exercises.
+- :mod:`ipclab.labmaker` -- makes ``labs/`` from ``solutions/`` (``make labs``).
 - :mod:`ipclab.widgets`  -- a base for explorers that re-run real experiments.
 - :mod:`ipclab.listing`  -- show a worker's source in a notebook.
-- :mod:`ipclab.processes` -- the example workers of chapter 01.
+- the chapters' workers: :mod:`ipclab.processes` (01), :mod:`ipclab.queues`
+  (02) and :mod:`ipclab.kitchen` (the cooks and diners of 02-04).
 """
 
 from ipclab.start import context, start_method
