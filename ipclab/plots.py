@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
+from matplotlib.ticker import EngFormatter
 
 from ipclab.bench import Measurement
 from ipclab.trace import Event, Span
@@ -47,6 +48,13 @@ def _values(measurements: Sequence[Measurement], metric: str) -> tuple[list[floa
     return mids, errs, name
 
 
+def _short(value: float) -> str:
+    """Three significant digits, thousands and millions as k and M: 235000 -> '235k'."""
+    if abs(value) < 1000:
+        return f"{value:.3g}"
+    return EngFormatter(sep="")(float(f"{value:.3g}"))
+
+
 def compare(measurements: Sequence[Measurement], metric: str = "seconds", ax: Axes | None = None) -> Axes:
     """Bars of the median with min-max whiskers, one per measurement (by label)."""
     ax = _axes(ax, (6, 3))
@@ -56,7 +64,9 @@ def compare(measurements: Sequence[Measurement], metric: str = "seconds", ax: Ax
     runs = {len(m.seconds) for m in measurements}
     ax.set_ylabel(f"{name}, median\n(whiskers: min-max of {'/'.join(map(str, sorted(runs)))} runs)")
     for x, y in zip(labels, mids):
-        ax.annotate(f"{y:.3g}", (x, y), textcoords="offset points", xytext=(12, 3), fontsize=8)
+        ax.annotate(_short(y), (x, y), textcoords="offset points", xytext=(12, 3), fontsize=8)
+    if metric != "seconds":
+        ax.yaxis.set_major_formatter(EngFormatter(sep=""))
     return ax
 
 
@@ -93,6 +103,8 @@ def versus(
     ax.errorbar(list(x), mids, yerr=errs, marker="o", capsize=4, label=label)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(f"{name} (median, min-max)")
+    if metric != "seconds":
+        ax.yaxis.set_major_formatter(EngFormatter(sep=""))
     if logx:
         ax.set_xscale("log")
     else:

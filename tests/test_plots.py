@@ -42,3 +42,9 @@ def test_runs_shows_every_repeat_and_the_median():
     assert list(ax.get_lines()[0].get_ydata()) == [2.0, 4.0, 3.0]
     assert ax.get_ylabel() == "time (ms)"
     assert any(t.get_text() == "median 3 ms" for t in ax.texts)
+
+
+def test_rates_are_labelled_with_si_prefixes():
+    ms = [Measurement("Queue", (0.1,), items=23_512), Measurement("SimpleQueue", (0.1,), items=24_058)]
+    ax = plots.compare(ms, metric="rate")
+    assert [t.get_text() for t in ax.texts] == ["235k", "241k"]

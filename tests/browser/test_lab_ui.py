@@ -74,8 +74,12 @@ def _explorer_reruns(page) -> bool:
     return page.locator(".widget-output img").first.get_attribute("src") != before_image
 
 
-def run_in_lab(page, lab, notebook: str, screenshot: Path | None = None, explore: bool = True) -> UiRun:
-    """Open ``notebook`` in JupyterLab, run every cell through the UI, and report what showed."""
+def run_in_lab(page, lab, notebook: str, screenshot: Path | None = None, show: str | None = None) -> UiRun:
+    """Open ``notebook`` in JupyterLab, run every cell through the UI, and report what showed.
+
+    The screenshot shows the output containing the text ``show`` if given, else
+    an explorer widget, a plot, or any output, in that order of preference.
+    """
     run = UiRun(notebook)
     page.goto(lab.page_url(notebook))
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
@@ -115,11 +119,11 @@ def run_in_lab(page, lab, notebook: str, screenshot: Path | None = None, explore
     run.widgets = page.locator(".jp-OutputArea .jupyter-widgets").count()
     if run.images < expected_images:
         run.problems.append(f"{notebook}: {expected_images} plots were produced but {run.images} images are shown")
-    if explore and page.locator(".widget-slider").count():
+    if page.locator(".widget-slider").count():
         run.explorer_reran = _explorer_reruns(page)
     run.output_text = "\n".join(page.locator(".jp-OutputArea").all_inner_texts())
     if screenshot:
-        _show_the_most_telling_output(page)
+        _show_the_most_telling_output(page, show)
         screenshot.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(screenshot))
     for session in lab.api("GET", "sessions") or []:
@@ -128,10 +132,11 @@ def run_in_lab(page, lab, notebook: str, screenshot: Path | None = None, explore
     return run
 
 
-def _show_the_most_telling_output(page) -> None:
-    """Scroll an explorer widget (or else a plot, or else the last output) into view."""
-    for selector in (".jp-OutputArea .widget-vbox", ".jp-RenderedImage img", ".jp-OutputArea-output"):
-        found = page.locator(selector)
+def _show_the_most_telling_output(page, text: str | None) -> None:
+    """Scroll the output holding ``text`` into view; else an explorer, else a plot, else any output."""
+    wanted = [page.locator(".jp-OutputArea-output", has_text=text)] if text else []
+    for found in wanted + [page.locator(s) for s in (".jp-OutputArea .widget-vbox", ".jp-RenderedImage img",
+                                                         ".jp-OutputArea-output")]:
         if found.count():
             found.first.evaluate("e => e.scrollIntoView({block: 'center'})")
             return
@@ -148,7 +153,7 @@ def test_chapter_runs_in_jupyterlab(page, lab, chapter):
 
 
 def test_a_learner_opens_a_lab_and_sees_not_solved_yet(page, lab):
-    run = run_in_lab(page, lab, "labs/lab01.ipynb", screenshot=SCREENSHOTS / "lab01.png")
+    run = run_in_lab(page, lab, "labs/lab01.ipynb", screenshot=SCREENSHOTS / "lab01.png", show="not solved yet")
     assert not run.problems, "\n".join(run.problems)
     assert run.output_text.count("not solved yet") == 3, run.output_text
 
