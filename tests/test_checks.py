@@ -1,0 +1,57 @@
+"""The lab-check framework itself: finding answers, verdicts, the sandbox's last resort, the CLI."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from ipclab.checks import Exercise, check_exercise, exercises, extract_answers
+from tests import demos
+
+
+def test_writefile_cells_become_answer_modules(tmp_path):
+    notebook = tmp_path / "lab.ipynb"
+    notebook.write_text(json.dumps({"cells": [
+        {"cell_type": "markdown", "source": "%%writefile not_code.py\nx = 1"},
+        {"cell_type": "code", "source": ["%%writefile lab01_ex1.py\n", "def run_all():\n", "    return 1"]},
+        {"cell_type": "code", "source": "print('no file here')"},
+    ]}))
+    written = extract_answers(notebook, tmp_path)
+    assert [p.name for p in written] == ["lab01_ex1.py"]
+    assert (tmp_path / "lab01_ex1.py").read_text() == "def run_all():\n    return 1\n"
+
+
+def test_a_check_that_hangs_is_stopped_by_the_sandbox(tmp_path):
+    (tmp_path / "lab99_ex1.py").write_text("ANSWER = 1\n")
+    exercise = Exercise("ex1", "lab99_ex1", "hangs", demos.check_that_hangs, timeout=1)
+    verdict = check_exercise("lab99", exercise, tmp_path)
+    assert verdict.status == "wrong" and "did not finish within 1 s" in verdict.message
+
+
+def test_the_stub_is_not_solved_and_a_missing_file_neither(tmp_path):
+    exercise = Exercise("ex1", "lab99_ex1", "anything", demos.check_that_passes)
+    assert check_exercise("lab99", exercise, tmp_path).message.startswith("no answer found")
+    (tmp_path / "lab99_ex1.py").write_text("def f():\n    raise NotImplementedError()\n")
+    verdict = check_exercise("lab99", exercise, tmp_path)
+    assert verdict.status == "not solved" and str(verdict).endswith("with your code")
+    (tmp_path / "lab99_ex1.py").write_text("def f():\n    return 1\n")
+    assert str(check_exercise("lab99", exercise, tmp_path)) == "lab99 ex1 (anything): PASS"
+
+
+def test_an_answer_that_does_not_import_is_wrong_with_its_line(tmp_path):
+    (tmp_path / "lab99_ex1.py").write_text("x = 1\ny = undefined_name\n")
+    verdict = check_exercise("lab99", Exercise("ex1", "lab99_ex1", "t", demos.check_that_passes), tmp_path)
+    assert verdict.status == "wrong"
+    assert "NameError" in verdict.message and "line 2 of lab99_ex1.py" in verdict.message
+
+
+@pytest.mark.parametrize("name", ["lab99", "lab1", "../lab01"])
+def test_unknown_labs_are_refused(name):
+    with pytest.raises(ValueError):
+        exercises(name)
+
+
+def test_the_cli_says_what_is_wrong_with_its_arguments():
+    done = subprocess.run([sys.executable, "-m", "ipclab", "check", "lab99"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "there is no lab99" in done.stderr
