@@ -1,7 +1,8 @@
 """Guards for every pytest run of this project, notebooks included.
 
-After the last cell of each notebook, the run fails (and the processes are
-killed) if a child process is still alive:
+After the last cell of each notebook, the run fails if the notebook took
+longer than its budget in quick mode (60 s), and (killing them) if a child
+process is still alive:
 
 - before nbval shuts the kernel down, among the kernel's descendants -- a
   notebook must clean up after itself, even though jupyter_client would kill
@@ -16,13 +17,17 @@ from __future__ import annotations
 
 import ctypes
 import sys
+import time
 
 import psutil
 import pytest
 
+from ipclab.bench import quick
 from ipclab.cleanup import describe, kill, leftover_children
 
 PR_SET_CHILD_SUBREAPER = 36
+QUICK_NOTEBOOK_BUDGET = 60.0  # seconds for a whole notebook with IPCLAB_QUICK=1
+_started: dict[str, float] = {}
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -33,6 +38,11 @@ def pytest_configure(config: pytest.Config) -> None:
 def _kernel_pid(item: pytest.Item) -> int | None:
     process = getattr(getattr(getattr(getattr(item.parent, "kernel", None), "km", None), "provisioner", None), "process", None)
     return getattr(process, "pid", None)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.path.suffix == ".ipynb":
+        _started.setdefault(item.parent.nodeid, time.monotonic())
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -51,3 +61,7 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
         if left or escaped:
             count = len(left) + len(escaped)
             pytest.fail(f"{item.parent.name} left {count} process(es) running:\n{text}", pytrace=False)
+        took = time.monotonic() - _started.pop(item.parent.nodeid, time.monotonic())
+        if quick() and took > QUICK_NOTEBOOK_BUDGET:
+            pytest.fail(f"{item.parent.name} took {took:.0f} s, over the {QUICK_NOTEBOOK_BUDGET:.0f} s budget "
+                        "of a notebook in quick mode: scale its sizes with bench.scaled()", pytrace=False)
