@@ -91,12 +91,18 @@ class Measurement:
         return text
 
 
+def time_unit(seconds: float) -> tuple[float, str]:
+    """The largest of s, ms, us, ns in which ``seconds`` is at least 1: ``(scale, unit)``."""
+    for scale, unit in ((1.0, "s"), (1e-3, "ms"), (1e-6, "us")):
+        if seconds >= scale:
+            return scale, unit
+    return 1e-9, "ns"
+
+
 def format_seconds(seconds: float) -> str:
     """A duration with a unit a reader takes in at a glance (ns, us, ms, s)."""
-    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6)):
-        if seconds >= scale:
-            return f"{seconds / scale:.3g} {unit}"
-    return f"{seconds / 1e-9:.3g} ns"
+    scale, unit = time_unit(seconds)
+    return f"{seconds / scale:.3g} {unit}"
 
 
 def measure(

@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.ticker import EngFormatter
 
-from ipclab.bench import Measurement
+from ipclab.bench import Measurement, time_unit
 from ipclab.trace import Event, Span
 
 METRICS = {
@@ -26,23 +26,14 @@ def _axes(ax: Axes | None, size: tuple[float, float] = (7, 3)) -> Axes:
     return ax if ax is not None else plt.subplots(figsize=size, layout="constrained")[1]
 
 
-def _time_scale(seconds: float) -> tuple[float, str]:
-    for scale, unit in ((1.0, "s"), (1e-3, "ms"), (1e-6, "us")):
-        if seconds >= scale:
-            return scale, unit
-    return 1e-9, "ns"
-
-
 def _values(measurements: Sequence[Measurement], metric: str) -> tuple[list[float], list[list[float]], str]:
     """Medians, [below, above] error lengths and the axis label for ``metric``."""
     name, pick = METRICS[metric]
     triples = [pick(m) for m in measurements]
-    scale, unit = 1.0, name
+    scale = 1.0
     if metric == "seconds":
-        scale, unit = _time_scale(min(t[0] for t in triples))
+        scale, unit = time_unit(min(t[0] for t in triples))
         name = f"time ({unit})"
-    else:
-        name = f"{name}"
     mids = [t[0] / scale for t in triples]
     errs = [[(t[0] - t[1]) / scale for t in triples], [(t[2] - t[0]) / scale for t in triples]]
     return mids, errs, name
@@ -73,7 +64,7 @@ def compare(measurements: Sequence[Measurement], metric: str = "seconds", ax: Ax
 def runs(measurement: Measurement, ax: Axes | None = None) -> Axes:
     """Every repeat of one measurement as a dot, with its median, min and max as lines."""
     ax = _axes(ax)
-    scale, unit = _time_scale(measurement.min)
+    scale, unit = time_unit(measurement.min)
     values = [s / scale for s in measurement.seconds]
     ax.plot(range(1, len(values) + 1), values, "o", label="one run")
     for value, style, name in [(measurement.median, "-", "median"), (measurement.min, ":", "min"),
