@@ -104,6 +104,11 @@ def diner_stopping_at(queue, eaten, stop) -> None:
         eaten.put((os.getpid(), bun))
 
 
+def batches(cooks: int, buns_per_cook: int) -> list[list[int]]:
+    """The buns of each cook: cook ``i`` makes ``i * buns_per_cook`` up to the next cook's first."""
+    return [list(range(c * buns_per_cook, (c + 1) * buns_per_cook)) for c in range(cooks)]
+
+
 def collect(eaten, count: int, timeout: float = 10.0) -> list[tuple[int, int]]:
     """Take ``count`` reports from ``eaten``, waiting at most ``timeout`` s for each."""
     return [eaten.get(timeout=timeout) for _ in range(count)]
@@ -118,8 +123,7 @@ def kitchen_plain(cooks: int, diners: int, buns_per_cook: int, sentinels: int | 
     """
     mp = context()
     queue, eaten = mp.Queue(), mp.Queue()
-    batches = [list(range(c * buns_per_cook, (c + 1) * buns_per_cook)) for c in range(cooks)]
-    cook_procs = [mp.Process(target=cook, args=(queue, batch)) for batch in batches]
+    cook_procs = [mp.Process(target=cook, args=(queue, batch)) for batch in batches(cooks, buns_per_cook)]
     diner_procs = [mp.Process(target=diner, args=(queue, eaten)) for _ in range(diners)]
     for p in cook_procs + diner_procs:
         p.start()
@@ -174,10 +178,9 @@ def kitchen_joinable(
     """
     mp = context()
     queue, eaten = mp.JoinableQueue(), mp.Queue()
-    batches = [list(range(c * buns_per_cook, (c + 1) * buns_per_cook)) for c in range(cooks)]
     for _ in range(diners):
         mp.Process(target=diner, args=(queue, eaten), daemon=daemon).start()
-    cook_procs = [mp.Process(target=cook, args=(queue, batch)) for batch in batches]
+    cook_procs = [mp.Process(target=cook, args=(queue, batch)) for batch in batches(cooks, buns_per_cook)]
     for p in cook_procs:
         p.start()
     for p in cook_procs:

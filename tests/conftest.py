@@ -1,6 +1,6 @@
 import pytest
 
-from ipclab.cleanup import describe, kill, leftover_children
+from ipclab.cleanup import assert_no_children
 
 
 @pytest.fixture(autouse=True)
@@ -13,8 +13,7 @@ def no_process_left_behind(request):
     yield
     if "browser" in request.node.path.parts:
         return
-    left = leftover_children(grace=3.0)
-    if left:
-        text = describe(left)
-        kill(left)
-        pytest.fail(f"{len(left)} process(es) outlived the test:\n{text}", pytrace=False)
+    try:
+        assert_no_children(grace=3.0)
+    except AssertionError as exc:
+        pytest.fail(f"a process outlived the test: {exc}", pytrace=False)

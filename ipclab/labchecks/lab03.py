@@ -15,7 +15,7 @@ KITCHENS = [(1, 1), (2, 3), (3, 2)]
 BUNS_PER_COOK = 8
 
 
-def _bun(report) -> int:
+def bun_number(report) -> int:
     """A diner may report a bun or a (pid, bun) pair; both count."""
     return report[-1] if isinstance(report, tuple) else report
 
@@ -35,7 +35,7 @@ def check_diner(answer: ModuleType) -> None:
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline and (any(p.is_alive() for p in diners) or not eaten.empty()):
         try:
-            got.append(_bun(eaten.get(timeout=0.1)))
+            got.append(bun_number(eaten.get(timeout=0.1)))
         except queue_module.Empty:
             pass
     stuck = stop_children()
@@ -69,7 +69,7 @@ def check_kitchen(answer: ModuleType) -> None:
         if left:
             raise Wrong(f"kitchen({cooks}, {diners}, {BUNS_PER_COOK}) returned with {left} process(es) still "
                         "running: join every cook and diner before returning.")
-        got = sorted(_bun(b) for b in (call.value or []))
+        got = sorted(bun_number(b) for b in (call.value or []))
         missing = sorted(set(expected) - set(got))
         if missing:
             raise Wrong(f"kitchen({cooks}, {diners}, {BUNS_PER_COOK}): {len(missing)} of {len(expected)} buns were "
