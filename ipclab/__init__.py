@@ -18,8 +18,8 @@ Modules:
 - :mod:`ipclab.labmaker` -- makes ``labs/`` from ``solutions/`` (``make labs``).
 - :mod:`ipclab.widgets`  -- a base for explorers that re-run real experiments.
 - :mod:`ipclab.listing`  -- show a worker's source in a notebook.
-- the chapters' workers: :mod:`ipclab.processes` (01), :mod:`ipclab.queues`
-  (02) and :mod:`ipclab.kitchen` (the cooks and diners of 02-04).
+- the chapters' workers: :mod:`ipclab.workers.processes` (01), :mod:`ipclab.workers.queues`
+  (02) and :mod:`ipclab.workers.kitchen` (the cooks and diners of 02-04).
 """
 
 from ipclab.start import context, start_method

@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"wrote {path}")
         return 0
     from ipclab.bench import format_seconds, measure
-    from ipclab.processes import noop, start_and_join
+    from ipclab.workers.processes import noop, start_and_join
     from ipclab.sandbox import run_guarded
     from ipclab.start import start_method
     from ipclab.trace import cost_per_event

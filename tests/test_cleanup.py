@@ -1,6 +1,7 @@
 import pytest
 
-from ipclab import context, processes
+from ipclab import context
+from ipclab.workers import processes
 from ipclab.cleanup import assert_no_children, leftover_children
 
 

@@ -28,6 +28,7 @@ WRONG = {
     "lab01_ex3_everyone_inherits.py": "'spawn'",
     "lab02_ex1_blocking_get.py": "blocks forever once the queue is empty",
     "lab02_ex1_bare_except.py": "bare `except:`",
+    "lab02_ex1_while_not_empty.py": "not what is on its way",
     "lab02_ex2_catches_empty.py": "raises queue.Full (not queue.Empty",
     "lab02_ex2_put_nowait.py": "dropped without waiting",
     "lab03_ex1_falsy_end_test.py": "treats 0 as the end",
@@ -36,6 +37,7 @@ WRONG = {
     "lab03_ex2_sentinels_before_cooks_finish.py": "before every cook had finished",
     "lab04_ex1_missing_task_done.py": "call task_done() once for every bun",
     "lab04_ex1_extra_task_done.py": "task_done() called too many times",
+    "lab04_ex1_task_done_before_report.py": "before eaten.put(bun)",
     "lab04_ex2_not_daemon.py": "daemon=True",
     "lab04_ex2_no_join.py": "before every bun was eaten",
 }
@@ -82,6 +84,27 @@ def test_a_wrong_answer_is_named(answer):
     assert code == 1
     assert "WRONG" in line and WRONG[answer] in line, line
     assert took < 30
+
+
+# Mistakes that show only in a race: their checks control the timing, so every run catches them.
+RACY = ["lab02_ex1_while_not_empty.py", "lab04_ex1_task_done_before_report.py"]
+RIGHT = sorted((ANSWERS / "right").glob("lab*.py"))
+
+
+@pytest.mark.parametrize("answer", RACY)
+def test_a_racy_mistake_is_caught_on_every_run(answer):
+    lab, exercise = answer.split("_")[:2]
+    for _ in range(3):
+        code, out, _ = check(lab, str(ANSWERS / answer))
+        assert code == 1 and f"{lab} {exercise} " in out and WRONG[answer] in out, out
+
+
+@pytest.mark.parametrize("answer", RIGHT, ids=lambda p: p.stem)
+def test_a_right_answer_written_another_way_passes(answer):
+    lab, exercise = answer.stem.split("_")[:2]
+    _, out, _ = check(lab, str(answer))
+    line = next(line for line in out.splitlines() if line.startswith(f"{lab} {exercise} "))
+    assert "PASS" in line, line
 
 
 def test_every_wrong_answer_fixture_is_listed():

@@ -4,7 +4,7 @@ import time
 
 import psutil
 
-from ipclab import processes
+from ipclab.workers import processes
 from ipclab.cleanup import leftover_children
 from ipclab.sandbox import run_guarded
 from tests import demos

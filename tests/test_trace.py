@@ -1,4 +1,5 @@
-from ipclab import context, processes
+from ipclab import context
+from ipclab.workers import processes
 from ipclab.trace import Tracer, cost_per_event
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import signal
 from types import ModuleType
 
-from ipclab import processes
+from ipclab.workers import processes
 from ipclab.checks import Exercise, Wrong, call_with_deadline, stop_children
 from ipclab.start import available_methods, context
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import inspect
 import queue as queue_module
+import time
 from types import ModuleType
 
-from ipclab import queues
+from ipclab.workers import queues
 from ipclab.checks import Exercise, Wrong, call_with_deadline
 from ipclab.start import context
 
 WAITING = 100
+LATE, LATE_ITEMS = 0.5, 20  # seconds before a late producer starts, and what it puts
 
 
 def _drain_hint(answer: ModuleType) -> str:
@@ -46,14 +48,30 @@ def check_drain(answer: ModuleType) -> None:
     if call.value != []:
         raise Wrong(f"drain() on an empty queue returned {call.value!r} instead of [].")
 
-    on_the_way = mp.Queue()
-    for i in range(50):
-        on_the_way.put(b"x" * 10_000 + bytes([i]))
-    call = call_with_deadline(answer.drain, on_the_way, 0.5, timeout=10)
-    if call.finished and call.error is None and len(call.value or []) != 50:
-        raise Wrong(f"drain() returned {len(call.value or [])} of 50 items that had just been put: empty() and "
-                    "get_nowait() see only what the feeder thread has already written into the pipe. "
-                    "Use get(timeout=timeout) until queue.Empty.")
+    # Items still on their way: a producer that starts putting LATE seconds after drain() is
+    # called, with gaps far shorter than drain's timeout.  get(timeout=...) waits for them;
+    # empty() or get_nowait() looks at an empty pipe and stops at once -- on every run, because
+    # the check, not the feeder thread's luck, decides when the items arrive.
+    late_queue, go = mp.Queue(), mp.Event()
+    late = mp.Process(target=put_late, args=(late_queue, go, LATE, LATE_ITEMS))
+    late.start()
+    go.set()
+    call = call_with_deadline(answer.drain, late_queue, 1.5, timeout=10)
+    late.join(5)
+    if call.finished and call.error is None and len(call.value or []) != LATE_ITEMS:
+        raise Wrong(f"drain(queue, 1.5) returned {len(call.value or [])} of {LATE_ITEMS} items that arrived "
+                    f"{LATE} s after the call, a few ms apart: empty() and get_nowait() see only what has "
+                    "already reached the queue's pipe, not what is on its way (in a feeder thread or from a "
+                    "slower producer). Use get(timeout=timeout) until queue.Empty.")
+
+
+def put_late(queue, go, delay: float, count: int) -> None:
+    """Wait for ``go``, then ``delay`` s, then put ``count`` items 5 ms apart."""
+    go.wait(10)
+    time.sleep(delay)
+    for i in range(count):
+        queue.put(i)
+        time.sleep(0.005)
 
 
 def check_backpressure(answer: ModuleType) -> None:

@@ -6,7 +6,7 @@ import queue as queue_module
 import time
 from types import ModuleType
 
-from ipclab import kitchen
+from ipclab.workers import kitchen
 from ipclab.checks import Exercise, Wrong, call_with_deadline, stop_children
 from ipclab.start import context
 

@@ -31,22 +31,56 @@ def _drain(q) -> list:
             return items
 
 
+class GatedReport:
+    """The ``eaten`` queue a diner reports to, with a gate the check opens.
+
+    ``put`` first tells the check that a report has started, then waits until
+    the gate is open.  While it is closed, a diner that reports before
+    ``task_done()`` cannot have marked its bun done yet -- so a ``join()`` that
+    returns then proves ``task_done()`` came before the report, on every run.
+    """
+
+    def __init__(self, mp) -> None:
+        self.queue, self.started, self.gate = mp.Queue(), mp.Queue(), mp.Event()
+
+    def put(self, item, block: bool = True, timeout: float | None = None) -> None:
+        self.started.put(item)
+        self.gate.wait(30)
+        self.queue.put(item, block, timeout)
+
+    def put_nowait(self, item) -> None:
+        self.put(item)
+
+
 def check_diner(answer: ModuleType) -> None:
-    """Three daemon diners, 30 buns: join() returns when all are eaten, not before, and no diner dies."""
+    """Daemon diners: join() returns only after the bun is reported, and once all 30 are eaten."""
     mp = context()
-    buns, eaten, errors = mp.JoinableQueue(), mp.Queue(), mp.Queue()
+    buns, errors = mp.JoinableQueue(), mp.Queue()
+    eaten = GatedReport(mp)
     diners = [mp.Process(target=reporting, args=(answer.diner, errors, buns, eaten), daemon=True) for _ in range(DINERS)]
     for p in diners:
         p.start()
-    for bun in range(BUNS):
+    buns.put(0)
+    try:
+        eaten.started.get(timeout=10)  # a diner is now reporting bun 0, held at the closed gate
+    except queue_module.Empty:
+        stop_children()
+        raise Wrong("no diner reported the bun it took within 10 s: put every bun you get() on `eaten`.") from None
+    joined_early = call_with_deadline(buns.join, timeout=0.5).finished  # read now: the call may finish later
+    eaten.gate.set()
+    for bun in range(1, BUNS):
         buns.put(bun)
     call = call_with_deadline(buns.join, timeout=5)
-    eaten_at_join = len(_drain(eaten))
+    eaten_at_join = len(_drain(eaten.queue))
     time.sleep(0.3)  # let a diner that calls task_done() once too often fail
     failures = _drain(errors)
     stop_children()
     if failures:
         raise Wrong(f"a diner died with {failures[0]} -- call task_done() exactly once per bun you get().")
+    if joined_early:
+        raise Wrong("queue.join() returned while bun 0 was still being reported: you call task_done() before "
+                    "eaten.put(bun), so the main process can go on before the report exists. Call "
+                    "task_done() after eating (and reporting) the bun, once per bun.")
     if not call.finished:
         raise Wrong("queue.join() never returned: call task_done() once for every "
                     "bun you get().")

@@ -1,5 +1,6 @@
 """Wrong, and it hangs: also starts a process that never ends and joins it."""
-from ipclab import context, processes
+from ipclab import context
+from ipclab.workers import processes
 
 
 def run_all(target, arg_tuples):

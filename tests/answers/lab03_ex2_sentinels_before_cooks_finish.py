@@ -2,7 +2,7 @@
 import queue
 
 from ipclab import context
-from ipclab.kitchen import cook, diner
+from ipclab.workers.kitchen import cook, diner
 
 
 def kitchen(cooks, diners, buns_per_cook):

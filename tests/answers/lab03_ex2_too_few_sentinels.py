@@ -1,6 +1,6 @@
 """Wrong: one sentinel, however many diners."""
 from ipclab import context
-from ipclab.kitchen import cook, diner
+from ipclab.workers.kitchen import cook, diner
 
 
 def kitchen(cooks, diners, buns_per_cook):

@@ -2,7 +2,7 @@
 import queue
 
 from ipclab import context
-from ipclab.kitchen import cook, joinable_diner
+from ipclab.workers.kitchen import cook, joinable_diner
 
 
 def kitchen(cooks, diners, buns_per_cook):

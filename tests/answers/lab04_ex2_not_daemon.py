@@ -1,6 +1,6 @@
 """Wrong: the diners are not daemons, so they outlive the kitchen."""
 from ipclab import context
-from ipclab.kitchen import cook, joinable_diner
+from ipclab.workers.kitchen import cook, joinable_diner
 
 
 def kitchen(cooks, diners, buns_per_cook):

@@ -1,0 +1,9 @@
+"""The chapters' workers: the code that runs in child processes.
+
+The rest of :mod:`ipclab` is the toolkit (start method, tracer, bench, plots,
+sandbox, checks, widgets); this subpackage holds only what a chapter runs and
+shows: :mod:`~ipclab.workers.processes` (01), :mod:`~ipclab.workers.queues`
+(02), :mod:`~ipclab.workers.kitchen` (the cooks and diners of 02-04) and
+:mod:`~ipclab.workers.pipes` (05).  Each function is small and readable,
+because the notebooks print its source before running it.
+"""
