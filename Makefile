@@ -88,8 +88,9 @@ test-matrix: $(STAMP)  ## notebooks under fork, spawn and forkserver, on every P
 labs: $(STAMP)  ## regenerate labs/ from solutions/
 	$(PY) -m ipclab labs
 
-bench: $(STAMP)  ## print the toolkit's own costs (tracer event, sandbox start) at full size
-	$(PY) -m ipclab bench
+bench: $(STAMP)  ## the toolkit's own costs, then every mechanism at 8 B, 64 KiB and 1 MiB (full size)
+	$(PY) -m ipclab bench toolkit
+	$(PY) -m ipclab bench all
 
 clean:  ## remove the virtual environments and everything the build or Jupyter made
 	rm -rf .venv .venv-* .jupyter build *.egg-info

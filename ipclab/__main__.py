@@ -1,4 +1,4 @@
-"""Command line: ``python -m ipclab check LAB [ANSWER ...]``, ``labs``, ``bench``."""
+"""Command line: ``python -m ipclab check LAB [ANSWER ...]``, ``labs``, ``bench [NAME] [--size BYTES]``."""
 
 from __future__ import annotations
 
@@ -20,7 +20,17 @@ def main(argv: list[str] | None = None) -> int:
     labs = sub.add_parser("labs", help="regenerate labs/ from solutions/")
     labs.add_argument("--solutions", type=Path, default=Path("solutions"))
     labs.add_argument("--labs", type=Path, default=Path("labs"))
-    sub.add_parser("bench", help="measure the toolkit's own costs")
+    bench = sub.add_parser(
+        "bench", help="measure a mechanism (see --list), or the toolkit's own costs (NAME: toolkit)",
+        description="Measure how fast a mechanism moves items of SIZE bytes from a child to its parent: "
+                    "one warm-up, then REPEATS timed runs (process start excluded). Prints one line per "
+                    "measurement, then its figures as one JSON object.",
+    )
+    bench.add_argument("name", nargs="?", help="a mechanism from --list, 'all', or 'toolkit'")
+    bench.add_argument("--list", action="store_true", help="list the mechanisms and exit")
+    bench.add_argument("--size", type=int, action="append", help="payload bytes (repeatable; default 8, 65536, 1048576)")
+    bench.add_argument("--repeats", type=int, default=5, help="timed runs per measurement (default 5)")
+    bench.add_argument("--count", type=int, help="items per run (default: about 32 MiB worth, 16 to 20000)")
     args = parser.parse_args(argv)
 
     if args.command == "check":
@@ -40,17 +50,44 @@ def main(argv: list[str] | None = None) -> int:
         for path in make_labs(args.solutions, args.labs):
             print(f"wrote {path}")
         return 0
+    return run_bench(args.name, args.list, args.size or [8, 65536, 1 << 20], args.repeats, args.count)
+
+
+def run_bench(name: str | None, list_only: bool, sizes: list[int], repeats: int, count: int | None) -> int:
+    """``python -m ipclab bench``: list, measure mechanisms, or measure the toolkit itself."""
+    from ipclab import mechanisms
+
+    if list_only or not name:
+        for m in mechanisms.MECHANISMS.values():
+            print(f"{m.name:16} {m.title} (chapter {m.chapter})")
+        print(f"{'toolkit':16} the course's own costs: a tracer event, starting a process, a sandbox run")
+        return 0 if list_only else 2
+    if name == "toolkit":
+        toolkit_costs()
+        return 0
+    names = list(mechanisms.MECHANISMS) if name == "all" else [name]
+    if any(n not in mechanisms.MECHANISMS for n in names):
+        print(f"error: no mechanism {name!r}; see `python -m ipclab bench --list`", file=sys.stderr)
+        return 2
+    for n in names:
+        for size in sizes:
+            m = mechanisms.measure(n, size, repeats=repeats, count=count)
+            print(f"{n} {size} B: {m}")
+            print(mechanisms.summary_json(n, size, m), flush=True)
+    return 0
+
+
+def toolkit_costs() -> None:
+    """Print what the course's own tools cost: a tracer event, a process start, a sandbox run."""
     from ipclab.bench import format_seconds, measure
-    from ipclab.workers.processes import noop, start_and_join
     from ipclab.sandbox import run_guarded
     from ipclab.start import start_method
     from ipclab.trace import cost_per_event
+    from ipclab.workers.processes import noop, start_and_join
 
     print(f"tracer: {format_seconds(cost_per_event())} per event")
     print(measure(lambda: start_and_join(1), label=f"start and join one process ({start_method()})", repeats=10))
     print(measure(lambda: run_guarded(noop), label="sandbox run of a no-op", repeats=5))
-    return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

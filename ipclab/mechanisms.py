@@ -1,0 +1,218 @@
+"""Every way the course moves data between two processes, measured one way.
+
+A :class:`Mechanism` knows how to open a channel, how a child sends ``count``
+payloads of ``size`` bytes through it, and how the parent receives them.
+:func:`throughput` starts a sending child for each run of a
+measurement; the child says it is ready, and only when the parent says go does
+the parent start its clock, so process start is never in the figure.  The
+loops around the mechanism are as thin as Python allows (one call per item),
+so the figure is what the mechanism costs, not what the harness costs.
+
+The chapters (05, 10) and ``python -m ipclab bench`` use this same code.
+
+``throughput`` blocks on the mechanism's own receive call, without a timeout,
+because a timeout would add a ``poll`` per item to the very thing measured:
+run it through :func:`measure`, which runs it in the sandbox with a watchdog.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from multiprocessing.context import BaseContext
+from typing import Any
+
+from ipclab.bench import Measurement, quick
+from ipclab.sandbox import run_guarded
+from ipclab.start import context, start_method
+
+SIZES = (8, 1024, 16 * 1024, 64 * 1024, 256 * 1024, 1024 * 1024)  # 8 B .. 1 MiB
+START_TIMEOUT = 30.0
+SETTLE = 0.1  # seconds a new sender sits idle before the go, as it would in a plain script
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """``os.write`` until every byte is in the pipe (a write may be partial)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _os_pipe_send(tx: Any, payload: bytes, count: int) -> None:
+    fd = tx.fileno()
+    size = len(payload)
+    for _ in range(count):
+        written = os.write(fd, payload)
+        if written != size:  # a blocking pipe writes everything unless a signal interrupts it
+            _write_all(fd, payload[written:])
+
+
+def _os_pipe_recv(rx: Any, size: int, count: int) -> None:
+    fd = rx.fileno()
+    for _ in range(count):
+        need = size - len(os.read(fd, size))
+        while need:  # a message over the pipe's buffer comes in several pieces
+            need -= len(os.read(fd, need))
+
+
+@dataclass(frozen=True)
+class Mechanism:
+    """One way to move items from a child to its parent.
+
+    ``make(ctx)`` returns ``(sending end, receiving end)``; ``send(end,
+    payload, count)`` runs in the child, ``recv(end, size, count)`` in the
+    parent.
+    """
+
+    name: str
+    title: str
+    chapter: str
+    make: Callable[[BaseContext], tuple[Any, Any]]
+    send: Callable[[Any, bytes, int], None]
+    recv: Callable[[Any, int, int], None]
+
+
+def _one_way_pipe(ctx: BaseContext) -> tuple[Any, Any]:
+    reader, writer = ctx.Pipe(duplex=False)  # on Unix: os.pipe() wrapped in two Connections
+    return writer, reader
+
+
+def _queue_pair(kind: str) -> Callable[[BaseContext], tuple[Any, Any]]:
+    def make(ctx: BaseContext) -> tuple[Any, Any]:
+        queue = getattr(ctx, kind)()
+        return queue, queue
+
+    return make
+
+
+def _put_each(tx: Any, payload: bytes, count: int) -> None:
+    put = tx.put
+    for _ in range(count):
+        put(payload)
+
+
+def _get_each(rx: Any, size: int, count: int) -> None:
+    get = rx.get
+    for _ in range(count):
+        get()
+
+
+def _send_each(tx: Any, payload: bytes, count: int) -> None:
+    send = tx.send
+    for _ in range(count):
+        send(payload)
+
+
+def _recv_each(rx: Any, size: int, count: int) -> None:
+    recv = rx.recv
+    for _ in range(count):
+        recv()
+
+
+def _send_bytes_each(tx: Any, payload: bytes, count: int) -> None:
+    send_bytes = tx.send_bytes
+    for _ in range(count):
+        send_bytes(payload)
+
+
+def _recv_bytes_each(rx: Any, size: int, count: int) -> None:
+    recv_bytes = rx.recv_bytes
+    for _ in range(count):
+        recv_bytes()
+
+
+MECHANISMS: dict[str, Mechanism] = {
+    m.name: m
+    for m in [
+        Mechanism("os_pipe", "raw os.pipe (os.write / os.read)", "05", _one_way_pipe, _os_pipe_send, _os_pipe_recv),
+        Mechanism("pipe_bytes", "Pipe send_bytes / recv_bytes", "05", _one_way_pipe, _send_bytes_each, _recv_bytes_each),
+        Mechanism("pipe_pickle", "Pipe send / recv (pickled)", "05", _one_way_pipe, _send_each, _recv_each),
+        Mechanism("queue", "Queue put / get", "02", _queue_pair("Queue"), _put_each, _get_each),
+        Mechanism("simple_queue", "SimpleQueue put / get", "02", _queue_pair("SimpleQueue"), _put_each, _get_each),
+        Mechanism("joinable_queue", "JoinableQueue put / get", "04", _queue_pair("JoinableQueue"), _put_each, _get_each),
+    ]
+}
+
+
+def items_for(size: int) -> int:
+    """How many items one run moves: about 32 MiB (8 MiB in quick mode), 16 to 20 000 items."""
+    target, most = (8 << 20, 5_000) if quick() else (32 << 20, 20_000)
+    return max(16, min(most, target // max(1, size)))
+
+
+def _sender(name: str, tx: Any, size: int, count: int, ready: Any, go: Any) -> None:
+    """In the child: say it is ready, wait for the go, then send ``count`` payloads of ``size`` bytes."""
+    mechanism = MECHANISMS[name]
+    payload = bytes(size)
+    ready.set()
+    if go.wait(START_TIMEOUT):
+        mechanism.send(tx, payload, count)
+
+
+def throughput(name: str, size: int, count: int, runs: int) -> list[float]:
+    """Seconds the parent took to receive ``count`` items of ``size`` bytes, once per run.
+
+    Each run has a fresh sending child, as a plain script would: the operating
+    system places it as it places any new process (on this core or the other),
+    and the figure says what a program meets, not what one lucky placement
+    gives.  Blocks on the mechanism's receive call: run it in the sandbox
+    (:func:`measure`).
+    """
+    ctx = context()
+    mechanism = MECHANISMS[name]
+    seconds = []
+    for _ in range(runs):
+        tx, rx = mechanism.make(ctx)
+        ready, go = ctx.Event(), ctx.Event()
+        child = ctx.Process(target=_sender, args=(name, tx, size, count, ready, go), name=f"bench:{name}")
+        child.start()
+        if not ready.wait(START_TIMEOUT):
+            raise RuntimeError(f"the sending child of {name} did not start within {START_TIMEOUT:g} s")
+        time.sleep(SETTLE)
+        go.set()
+        t0 = time.perf_counter()
+        mechanism.recv(rx, size, count)
+        seconds.append(time.perf_counter() - t0)
+        child.join(START_TIMEOUT)
+        for end in {id(tx): tx, id(rx): rx}.values():
+            end.close()
+    return seconds
+
+
+def measure(name: str, size: int, repeats: int = 5, count: int | None = None, timeout: float = 120.0) -> Measurement:
+    """Items/s and MB/s of mechanism ``name`` for ``size``-byte items: one warm-up, then ``repeats`` runs.
+
+    Runs :func:`throughput` in the sandbox, so a broken mechanism is stopped
+    after ``timeout`` s (``RuntimeError``) instead of hanging the caller.
+    """
+    if name not in MECHANISMS:
+        raise ValueError(f"no mechanism {name!r}; choose one of {sorted(MECHANISMS)}")
+    count = count or items_for(size)
+    outcome = run_guarded(throughput, name, size, count, repeats + 1, timeout=timeout)
+    if outcome.status != "finished":
+        raise RuntimeError(f"measuring {name} at {size} B {outcome}")
+    return Measurement(MECHANISMS[name].title, tuple(outcome.value[1:]), items=count, nbytes=count * size)
+
+
+def summary(name: str, size: int, m: Measurement) -> dict[str, Any]:
+    """The figures of one measurement as a JSON-ready dict (the bench command's last line)."""
+    return {
+        "name": name,
+        "size": size,
+        "start_method": start_method(),
+        "items": m.items,
+        "runs": len(m.seconds),
+        "items_per_s": round(m.rate, 1),
+        "mb_per_s": round(m.bandwidth, 3),
+        "min_s": m.min,
+        "median_s": m.median,
+        "max_s": m.max,
+    }
+
+
+def summary_json(name: str, size: int, m: Measurement) -> str:
+    """:func:`summary` as one line of JSON."""
+    return json.dumps(summary(name, size, m))

@@ -1,0 +1,70 @@
+"""An independent measurement to hold ``python -m ipclab bench`` against.
+
+Plain multiprocessing, no ipclab: a child sends N items of SIZE bytes through a
+raw os.pipe or a Queue as fast as it can, the parent receives them; process
+start is left out.  Prints the median items/s of 5 runs.
+
+    python tests/independent_bench.py os_pipe|queue SIZE [START_METHOD]
+"""
+
+import multiprocessing
+import os
+import statistics
+import sys
+import time
+
+
+def writer(fd, size, n, ready):
+    data = b"\0" * size
+    ready.wait()
+    for _ in range(n):
+        os.write(fd, data)
+
+
+def putter(q, size, n, ready):
+    data = b"\0" * size
+    ready.wait()
+    for _ in range(n):
+        q.put(data)
+
+
+def once(kind, size, n, ctx):
+    ready = ctx.Event()
+    if kind == "os_pipe":
+        r, w = os.pipe()
+        child = ctx.Process(target=writer, args=(w, size, n, ready)) if ctx.get_start_method() == "fork" else None
+        if child is None:  # spawn and forkserver do not inherit the fds: hand them over as Connections
+            reader, writer_conn = ctx.Pipe(duplex=False)
+            os.close(r), os.close(w)
+            r = reader.fileno()
+            child = ctx.Process(target=conn_writer, args=(writer_conn, size, n, ready))
+        child.start()
+        time.sleep(0.2)
+        ready.set()
+        t0 = time.perf_counter()
+        left = size * n
+        while left:
+            left -= len(os.read(r, min(size, left)))
+    else:
+        q = ctx.Queue()
+        child = ctx.Process(target=putter, args=(q, size, n, ready))
+        child.start()
+        time.sleep(0.2)
+        ready.set()
+        t0 = time.perf_counter()
+        for _ in range(n):
+            q.get()
+    took = time.perf_counter() - t0
+    child.join()
+    return n / took
+
+
+def conn_writer(conn, size, n, ready):
+    writer(conn.fileno(), size, n, ready)
+
+
+if __name__ == "__main__":
+    kind, size = sys.argv[1], int(sys.argv[2])
+    ctx = multiprocessing.get_context(sys.argv[3] if len(sys.argv) > 3 else None)
+    n = max(16, min(20_000, (32 << 20) // size))
+    print(statistics.median(once(kind, size, n, ctx) for _ in range(5)))
