@@ -74,6 +74,22 @@ def call_with_deadline(fn: Callable[..., Any], *args: Any, timeout: float) -> Ca
     return call
 
 
+def reporting(target: Callable[..., Any], errors: Any, *args: Any) -> None:
+    """Run ``target(*args)`` in a child; put any exception's text on the queue ``errors`` before dying of it.
+
+    A check starts an answer's worker through this, so that an exception in a
+    child -- which would only be printed on that child's stderr -- reaches the
+    check and can be named in its message.
+    """
+    try:
+        target(*args)
+    except Exception as exc:
+        errors.put(f"{type(exc).__name__}: {exc}")
+        errors.close()
+        errors.join_thread()  # make sure the report is in the pipe before this process dies
+        raise
+
+
 def stop_children() -> int:
     """Terminate every child process still running (a stuck answer's); return how many."""
     running = multiprocessing.active_children()

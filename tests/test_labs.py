@@ -40,6 +40,13 @@ WRONG = {
     "lab04_ex1_task_done_before_report.py": "before eaten.put(bun)",
     "lab04_ex2_not_daemon.py": "daemon=True",
     "lab04_ex2_no_join.py": "before every bun was eaten",
+    "lab05_ex1_falsy_end_test.py": "`if not item` treats 0",
+    "lab05_ex1_swallows_everything.py": "swallowed it",
+    "lab05_ex1_closes_input_first.py": "closes its input before reading it",
+    "lab05_ex2_keeps_producer_end.py": "still holds its copy of the producer's write end",
+    "lab05_ex2_keeps_stage_output.py": "still holds its copy of the write end the transform sends to",
+    "lab05_ex2_closes_after_starting_stage.py": "the transform process holds a copy of the producer's write end",
+    "lab05_ex2_falsy_end_test.py": "`if not item` treats 0",
 }
 
 

@@ -6,20 +6,9 @@ import queue as queue_module
 import time
 from types import ModuleType
 
-from ipclab.checks import Exercise, Wrong, call_with_deadline, stop_children
+from ipclab.checks import Exercise, Wrong, call_with_deadline, reporting, stop_children
 from ipclab.labchecks.lab03 import BUNS, BUNS_PER_COOK, DINERS, KITCHENS, bun_number  # the same kitchen
 from ipclab.start import context
-
-
-def reporting(target, errors, *args) -> None:
-    """Run ``target(*args)`` in a child; put any exception's text on ``errors`` before dying of it."""
-    try:
-        target(*args)
-    except Exception as exc:
-        errors.put(f"{type(exc).__name__}: {exc}")
-        errors.close()
-        errors.join_thread()  # make sure the report is in the pipe before this process dies
-        raise
 
 
 def _drain(q) -> list:

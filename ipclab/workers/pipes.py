@@ -97,20 +97,34 @@ def child_reads(method: str, count: int, pass_writer_to_close: bool) -> int:
     return got
 
 
-def pipe_ends(inode: int) -> dict[str, int]:
-    """How many read and write ends of the pipe ``inode`` this process has open (Linux, macOS)."""
+def pipe_ends(inode: int, pid: int | None = None) -> dict[str, int]:
+    """How many read and write ends of the pipe ``inode`` a process has open.
+
+    ``pid=None`` is this process (Linux and macOS); another process is read
+    from ``/proc`` (Linux only).
+    """
     import fcntl
 
-    fd_dir = "/proc/self/fd" if os.path.isdir("/proc/self/fd") else "/dev/fd"
     ends = {"read": 0, "write": 0}
-    for name in os.listdir(fd_dir):
-        try:
-            if os.fstat(int(name)).st_ino != inode:
+    if pid is None:
+        fd_dir = "/proc/self/fd" if os.path.isdir("/proc/self/fd") else "/dev/fd"
+        for name in os.listdir(fd_dir):
+            try:
+                if os.fstat(int(name)).st_ino == inode:
+                    mode = fcntl.fcntl(int(name), fcntl.F_GETFL) & os.O_ACCMODE
+                    ends["write" if mode == os.O_WRONLY else "read"] += 1
+            except OSError:
                 continue
-            mode = fcntl.fcntl(int(name), fcntl.F_GETFL) & os.O_ACCMODE
-        except OSError:
+        return ends
+    for name in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            if os.stat(f"/proc/{pid}/fd/{name}").st_ino != inode:
+                continue
+            with open(f"/proc/{pid}/fdinfo/{name}") as info:
+                flags = int(next(line for line in info if line.startswith("flags:")).split()[1], 8)
+        except (OSError, StopIteration, ValueError):
             continue
-        ends["write" if mode == os.O_WRONLY else "read"] += 1
+        ends["write" if flags & os.O_ACCMODE == os.O_WRONLY else "read"] += 1
     return ends
 
 
