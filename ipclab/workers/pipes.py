@@ -258,7 +258,8 @@ def two_readers(count: int, size: int, locked: bool, timeout: float = 5.0) -> di
         "sent": sent,
         "intact": len(delivered),
         "duplicated": len(delivered) - len(set(delivered)),
-        "lost": count - len(set(delivered)),
+        "lost": sent - len(set(delivered)),
+        "never sent": count - sent,  # the writer stops when no reader is left (BrokenPipeError)
         "torn": sum(kind == "torn" for kind, _ in outcomes),
         "errors": sorted({str(i) for kind, i in outcomes if kind == "error"}),
         "stuck readers": stuck,
