@@ -1,8 +1,9 @@
 """Guards for every pytest run of this project, notebooks included.
 
 After the last cell of each notebook, the run fails if the notebook took
-longer than its budget in quick mode (60 s), and (killing them) if a child
-process is still alive:
+longer than its budget in quick mode (60 s), if it left a named semaphore or
+shared-memory block in ``/dev/shm`` (removing it), and (killing them) if a
+child process is still alive:
 
 - before nbval shuts the kernel down, among the kernel's descendants -- a
   notebook must clean up after itself, even though jupyter_client would kill
@@ -11,6 +12,11 @@ process is still alive:
   left the kernel's process group (a new session, like the sandbox's).  This
   process is made a "child subreaper" (Linux) so that such orphans are
   re-parented to pytest instead of init, where they can be seen.
+
+nbval kills the kernel's process group, resource tracker included, so a
+notebook must release its named IPC resources itself (its last cell calls
+``ipclab.cleanup.release_ipc``), as it must when JupyterLab shuts it down:
+ipykernel kills every child in its group on shutdown, the tracker too.
 """
 
 from __future__ import annotations
@@ -23,11 +29,12 @@ import psutil
 import pytest
 
 from ipclab.bench import quick
-from ipclab.cleanup import describe, kill, leftover_children
+from ipclab.cleanup import describe, ipc_names, kill, leftover_children, remove_ipc_names
 
 PR_SET_CHILD_SUBREAPER = 36
 QUICK_NOTEBOOK_BUDGET = 60.0  # seconds for a whole notebook with IPCLAB_QUICK=1
 _started: dict[str, float] = {}
+_shm_before: dict[str, set[str]] = {}
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -41,8 +48,9 @@ def _kernel_pid(item: pytest.Item) -> int | None:
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    if item.path.suffix == ".ipynb":
-        _started.setdefault(item.parent.nodeid, time.monotonic())
+    if item.path.suffix == ".ipynb" and item.parent.nodeid not in _started:
+        _started[item.parent.nodeid] = time.monotonic()
+        _shm_before[item.parent.nodeid] = ipc_names()
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -61,6 +69,11 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
         if left or escaped:
             count = len(left) + len(escaped)
             pytest.fail(f"{item.parent.name} left {count} process(es) running:\n{text}", pytrace=False)
+        leaked = ipc_names(grace=5.0, besides=_shm_before.pop(item.parent.nodeid, set()))
+        if leaked:
+            remove_ipc_names(leaked)
+            pytest.fail(f"{item.parent.name} left {len(leaked)} name(s) in /dev/shm: {', '.join(sorted(leaked))}",
+                        pytrace=False)
         took = time.monotonic() - _started.pop(item.parent.nodeid, time.monotonic())
         if quick() and took > QUICK_NOTEBOOK_BUDGET:
             pytest.fail(f"{item.parent.name} took {took:.0f} s, over the {QUICK_NOTEBOOK_BUDGET:.0f} s budget "

@@ -12,9 +12,13 @@ import multiprocessing
 import os
 import time
 
+from pathlib import Path
+
 import psutil
 
 HELPER_MARKERS = ("multiprocessing.forkserver", "multiprocessing.resource_tracker")
+SHM = Path("/dev/shm")
+IPC_PREFIXES = ("sem.mp-", "psm_", "wnsm_")  # multiprocessing's semaphores, SharedMemory blocks
 
 
 def _command(proc: psutil.Process | None) -> str:
@@ -105,3 +109,46 @@ def assert_no_children(grace: float = 3.0) -> None:
         kill(left)
         raise AssertionError(f"{len(left)} child process(es) were still running:\n{text}")
     print("No child process left running.")
+
+
+def ipc_names(grace: float = 0.0, besides: set[str] = frozenset()) -> set[str]:
+    """Names in ``/dev/shm`` made by multiprocessing (semaphores, shared memory), not in ``besides``.
+
+    With ``grace``, waits up to that long for them to go: the resource tracker
+    removes what a finished program left a moment after it exits.  An empty
+    set where there is no ``/dev/shm`` (macOS, Windows).
+    """
+    deadline = time.monotonic() + grace
+    while True:
+        found = {p.name for p in SHM.glob("*") if p.name.startswith(IPC_PREFIXES)} - besides if SHM.is_dir() else set()
+        if not found or time.monotonic() >= deadline:
+            return found
+        time.sleep(0.1)
+
+
+def remove_ipc_names(names: set[str]) -> None:
+    """Unlink leaked names from ``/dev/shm``."""
+    for name in names:
+        (SHM / name).unlink(missing_ok=True)
+
+
+def release_ipc() -> None:
+    """Release the named semaphores and shared memory this process and its dead children still hold.
+
+    Call it when a notebook is done.  A kernel is not a program that exits:
+    JupyterLab (ipykernel) and the tests shut it down by killing every process
+    in its group, multiprocessing's resource tracker included, so neither the
+    kernel's exit handlers nor the tracker ever unlink the names that
+    ``spawn`` and ``forkserver`` objects keep in ``/dev/shm``.  This does what
+    a normal exit would: run multiprocessing's exit finalizers (queues close,
+    semaphores this process made are unlinked, managers shut down), then stop
+    the resource tracker, which unlinks what killed children registered and
+    never released.  Objects made before this call are unusable afterwards;
+    new ones work (a new tracker starts when needed).
+    """
+    from multiprocessing import resource_tracker, util
+
+    util._run_finalizers(0)  # what interpreter exit runs, short of joining threads
+    stop = getattr(resource_tracker._resource_tracker, "_stop", None)
+    if stop is not None:
+        stop()

@@ -47,6 +47,11 @@ WRONG = {
     "lab05_ex2_keeps_stage_output.py": "still holds its copy of the write end the transform sends to",
     "lab05_ex2_closes_after_starting_stage.py": "the transform process holds a copy of the producer's write end",
     "lab05_ex2_falsy_end_test.py": "`if not item` treats 0",
+    "lab06_ex1_no_lock.py": "was never taken",
+    "lab06_ex1_lock_read_only.py": "not just the read",
+    "lab06_ex1_lock_in_worker.py": "makes a lock of its own",
+    "lab06_ex2_no_get_lock.py": "`v.value += 1` without `v.get_lock()`",
+    "lab06_ex2_lock_in_worker.py": "makes a lock of its own",
 }
 
 

@@ -1,4 +1,4 @@
-"""The notebook guard in conftest.py fails a notebook that leaves a process behind."""
+"""The notebook guard in conftest.py fails a notebook that leaves a process, or a name in /dev/shm, behind."""
 
 import subprocess
 import sys
@@ -7,12 +7,34 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_a_notebook_that_leaks_a_daemon_fails_the_run():
-    done = subprocess.run(
+import pytest
+
+from ipclab.cleanup import SHM
+
+
+def run_notebook(name: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "--nbval-lax", "--nbval-current-env", "-p", "no:cacheprovider",
-         "tests/fixtures/leaks_a_daemon.ipynb"],
+         f"tests/fixtures/{name}"],
         capture_output=True, text=True, timeout=120, cwd=ROOT,
     )
+
+
+def test_a_notebook_that_leaks_a_daemon_fails_the_run():
+    done = run_notebook("leaks_a_daemon.ipynb")
     assert done.returncode == 1, done.stdout
     assert "leaks_a_daemon.ipynb left 1 process(es) running" in done.stdout
     assert "processes.nap" not in done.stdout or "pid" in done.stdout
+
+
+@pytest.mark.skipif(not SHM.is_dir(), reason="no /dev/shm here")
+def test_a_notebook_that_leaves_a_semaphore_in_dev_shm_fails_the_run():
+    done = run_notebook("leaks_a_semaphore.ipynb")
+    assert done.returncode == 1, done.stdout
+    assert "leaks_a_semaphore.ipynb left 1 name(s) in /dev/shm: sem.mp-" in done.stdout
+
+
+@pytest.mark.skipif(not SHM.is_dir(), reason="no /dev/shm here")
+def test_release_ipc_leaves_nothing_in_dev_shm():
+    done = run_notebook("releases_a_semaphore.ipynb")
+    assert done.returncode == 0, done.stdout
