@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.context import BaseContext
+from multiprocessing import shared_memory
 from typing import Any
 
 from ipclab.bench import Measurement, quick
@@ -58,34 +59,53 @@ def _os_pipe_recv(rx: Any, size: int, count: int) -> None:
             need -= len(os.read(fd, need))
 
 
+@dataclass
+class Channel:
+    """An open channel: the end the child sends on, the end the parent receives on, and how to close it."""
+
+    tx: Any
+    rx: Any
+    close: Callable[[], None]
+
+
 @dataclass(frozen=True)
 class Mechanism:
     """One way to move items from a child to its parent.
 
-    ``make(ctx)`` returns ``(sending end, receiving end)``; ``send(end,
-    payload, count)`` runs in the child, ``recv(end, size, count)`` in the
-    parent.
+    ``open(ctx, size)`` returns a :class:`Channel`; ``send(tx, payload,
+    count)`` runs in the child, ``recv(rx, size, count)`` in the parent.
     """
 
     name: str
     title: str
     chapter: str
-    make: Callable[[BaseContext], tuple[Any, Any]]
+    open: Callable[[BaseContext, int], Channel]
     send: Callable[[Any, bytes, int], None]
     recv: Callable[[Any, int, int], None]
 
 
-def _one_way_pipe(ctx: BaseContext) -> tuple[Any, Any]:
+def _one_way_pipe(ctx: BaseContext, size: int) -> Channel:
     reader, writer = ctx.Pipe(duplex=False)  # on Unix: os.pipe() wrapped in two Connections
-    return writer, reader
+
+    def close() -> None:
+        reader.close()
+        writer.close()
+
+    return Channel(writer, reader, close)
 
 
-def _queue_pair(kind: str) -> Callable[[BaseContext], tuple[Any, Any]]:
-    def make(ctx: BaseContext) -> tuple[Any, Any]:
+def _queue_of(kind: str) -> Callable[[BaseContext, int], Channel]:
+    def open_queue(ctx: BaseContext, size: int) -> Channel:
         queue = getattr(ctx, kind)()
-        return queue, queue
+        return Channel(queue, queue, queue.close)
 
-    return make
+    return open_queue
+
+
+def _manager_queue(ctx: BaseContext, size: int) -> Channel:
+    manager = ctx.Manager()
+    queue = manager.Queue()
+    return Channel(queue, queue, manager.shutdown)
 
 
 def _put_each(tx: Any, payload: bytes, count: int) -> None:
@@ -124,15 +144,74 @@ def _recv_bytes_each(rx: Any, size: int, count: int) -> None:
         recv_bytes()
 
 
+@dataclass
+class Ring:
+    """A ring of ``SLOTS`` payload-sized slots in one shared-memory block.
+
+    The sender waits for a free slot (a semaphore), copies the payload into it
+    and sends the slot's number (one byte) through a pipe; the receiver copies
+    the slot out and frees it.  The payload itself never goes through a pipe
+    or pickle: one copy in, one copy out.
+    """
+
+    name: str
+    size: int
+    free: Any
+    conn: Any
+
+
+RING_SLOTS = 8
+
+
+def _shared_memory_ring(ctx: BaseContext, size: int) -> Channel:
+    block = shared_memory.SharedMemory(create=True, size=size * RING_SLOTS)
+    reader, writer = ctx.Pipe(duplex=False)
+    free = ctx.Semaphore(RING_SLOTS)
+
+    def close() -> None:
+        reader.close()
+        writer.close()
+        block.close()
+        block.unlink()
+
+    return Channel(Ring(block.name, size, free, writer), Ring(block.name, size, free, reader), close)
+
+
+def _ring_send(ring: Ring, payload: bytes, count: int) -> None:
+    block = shared_memory.SharedMemory(name=ring.name)
+    buf, size, acquire, send_bytes = block.buf, ring.size, ring.free.acquire, ring.conn.send_bytes
+    for i in range(count):
+        slot = i % RING_SLOTS
+        acquire()
+        buf[slot * size:(slot + 1) * size] = payload
+        send_bytes(bytes((slot,)))
+    del buf  # a view into the block must go before close()
+    block.close()
+
+
+def _ring_recv(ring: Ring, size: int, count: int) -> None:
+    block = shared_memory.SharedMemory(name=ring.name)
+    buf, release, recv_bytes = block.buf, ring.free.release, ring.conn.recv_bytes
+    for _ in range(count):
+        slot = recv_bytes()[0]
+        bytes(buf[slot * size:(slot + 1) * size])
+        release()
+    del buf
+    block.close()
+
+
 MECHANISMS: dict[str, Mechanism] = {
     m.name: m
     for m in [
         Mechanism("os_pipe", "raw os.pipe (os.write / os.read)", "05", _one_way_pipe, _os_pipe_send, _os_pipe_recv),
         Mechanism("pipe_bytes", "Pipe send_bytes / recv_bytes", "05", _one_way_pipe, _send_bytes_each, _recv_bytes_each),
         Mechanism("pipe_pickle", "Pipe send / recv (pickled)", "05", _one_way_pipe, _send_each, _recv_each),
-        Mechanism("queue", "Queue put / get", "02", _queue_pair("Queue"), _put_each, _get_each),
-        Mechanism("simple_queue", "SimpleQueue put / get", "02", _queue_pair("SimpleQueue"), _put_each, _get_each),
-        Mechanism("joinable_queue", "JoinableQueue put / get", "04", _queue_pair("JoinableQueue"), _put_each, _get_each),
+        Mechanism("queue", "Queue put / get", "02", _queue_of("Queue"), _put_each, _get_each),
+        Mechanism("simple_queue", "SimpleQueue put / get", "02", _queue_of("SimpleQueue"), _put_each, _get_each),
+        Mechanism("joinable_queue", "JoinableQueue put / get", "04", _queue_of("JoinableQueue"), _put_each, _get_each),
+        Mechanism("manager_queue", "Manager().Queue() put / get", "06", _manager_queue, _put_each, _get_each),
+        Mechanism("shared_memory", "SharedMemory ring (copy in, copy out)", "06", _shared_memory_ring,
+                  _ring_send, _ring_recv),
     ]
 }
 
@@ -165,20 +244,21 @@ def throughput(name: str, size: int, count: int, runs: int) -> list[float]:
     mechanism = MECHANISMS[name]
     seconds = []
     for _ in range(runs):
-        tx, rx = mechanism.make(ctx)
-        ready, go = ctx.Event(), ctx.Event()
-        child = ctx.Process(target=_sender, args=(name, tx, size, count, ready, go), name=f"bench:{name}")
-        child.start()
-        if not ready.wait(START_TIMEOUT):
-            raise RuntimeError(f"the sending child of {name} did not start within {START_TIMEOUT:g} s")
-        time.sleep(SETTLE)
-        go.set()
-        t0 = time.perf_counter()
-        mechanism.recv(rx, size, count)
-        seconds.append(time.perf_counter() - t0)
-        child.join(START_TIMEOUT)
-        for end in {id(tx): tx, id(rx): rx}.values():
-            end.close()
+        channel = mechanism.open(ctx, size)
+        try:
+            ready, go = ctx.Event(), ctx.Event()
+            child = ctx.Process(target=_sender, args=(name, channel.tx, size, count, ready, go), name=f"bench:{name}")
+            child.start()
+            if not ready.wait(START_TIMEOUT):
+                raise RuntimeError(f"the sending child of {name} did not start within {START_TIMEOUT:g} s")
+            time.sleep(SETTLE)
+            go.set()
+            t0 = time.perf_counter()
+            mechanism.recv(channel.rx, size, count)
+            seconds.append(time.perf_counter() - t0)
+            child.join(START_TIMEOUT)
+        finally:
+            channel.close()
     return seconds
 
 
