@@ -108,40 +108,24 @@ def _manager_queue(ctx: BaseContext, size: int) -> Channel:
     return Channel(queue, queue, manager.shutdown)
 
 
-def _put_each(tx: Any, payload: bytes, count: int) -> None:
-    put = tx.put
-    for _ in range(count):
-        put(payload)
+def _sending(method: str) -> Callable[[Any, bytes, int], None]:
+    """A sender that calls ``tx.<method>(payload)`` ``count`` times, the bound method looked up once."""
+    def send(tx: Any, payload: bytes, count: int) -> None:
+        call = getattr(tx, method)
+        for _ in range(count):
+            call(payload)
+
+    return send
 
 
-def _get_each(rx: Any, size: int, count: int) -> None:
-    get = rx.get
-    for _ in range(count):
-        get()
+def _receiving(method: str) -> Callable[[Any, int, int], None]:
+    """A receiver that calls ``rx.<method>()`` ``count`` times, the bound method looked up once."""
+    def recv(rx: Any, size: int, count: int) -> None:
+        call = getattr(rx, method)
+        for _ in range(count):
+            call()
 
-
-def _send_each(tx: Any, payload: bytes, count: int) -> None:
-    send = tx.send
-    for _ in range(count):
-        send(payload)
-
-
-def _recv_each(rx: Any, size: int, count: int) -> None:
-    recv = rx.recv
-    for _ in range(count):
-        recv()
-
-
-def _send_bytes_each(tx: Any, payload: bytes, count: int) -> None:
-    send_bytes = tx.send_bytes
-    for _ in range(count):
-        send_bytes(payload)
-
-
-def _recv_bytes_each(rx: Any, size: int, count: int) -> None:
-    recv_bytes = rx.recv_bytes
-    for _ in range(count):
-        recv_bytes()
+    return recv
 
 
 @dataclass
@@ -200,16 +184,18 @@ def _ring_recv(ring: Ring, size: int, count: int) -> None:
     block.close()
 
 
+_PUT, _GET = _sending("put"), _receiving("get")
 MECHANISMS: dict[str, Mechanism] = {
     m.name: m
     for m in [
         Mechanism("os_pipe", "raw os.pipe (os.write / os.read)", "05", _one_way_pipe, _os_pipe_send, _os_pipe_recv),
-        Mechanism("pipe_bytes", "Pipe send_bytes / recv_bytes", "05", _one_way_pipe, _send_bytes_each, _recv_bytes_each),
-        Mechanism("pipe_pickle", "Pipe send / recv (pickled)", "05", _one_way_pipe, _send_each, _recv_each),
-        Mechanism("queue", "Queue put / get", "02", _queue_of("Queue"), _put_each, _get_each),
-        Mechanism("simple_queue", "SimpleQueue put / get", "02", _queue_of("SimpleQueue"), _put_each, _get_each),
-        Mechanism("joinable_queue", "JoinableQueue put / get", "04", _queue_of("JoinableQueue"), _put_each, _get_each),
-        Mechanism("manager_queue", "Manager().Queue() put / get", "06", _manager_queue, _put_each, _get_each),
+        Mechanism("pipe_bytes", "Pipe send_bytes / recv_bytes", "05", _one_way_pipe, _sending("send_bytes"),
+                  _receiving("recv_bytes")),
+        Mechanism("pipe_pickle", "Pipe send / recv (pickled)", "05", _one_way_pipe, _sending("send"), _receiving("recv")),
+        Mechanism("queue", "Queue put / get", "02", _queue_of("Queue"), _PUT, _GET),
+        Mechanism("simple_queue", "SimpleQueue put / get", "02", _queue_of("SimpleQueue"), _PUT, _GET),
+        Mechanism("joinable_queue", "JoinableQueue put / get", "04", _queue_of("JoinableQueue"), _PUT, _GET),
+        Mechanism("manager_queue", "Manager().Queue() put / get", "06", _manager_queue, _PUT, _GET),
         Mechanism("shared_memory", "SharedMemory ring (copy in, copy out)", "06", _shared_memory_ring,
                   _ring_send, _ring_recv),
     ]
