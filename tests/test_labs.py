@@ -52,6 +52,10 @@ WRONG = {
     "lab06_ex1_lock_in_worker.py": "makes a lock of its own",
     "lab06_ex2_no_get_lock.py": "`v.value += 1` without `v.get_lock()`",
     "lab06_ex2_lock_in_worker.py": "makes a lock of its own",
+    "lab07_ex1_with_block_terminates.py": "the pool was terminated",
+    "lab07_ex1_callback_waits.py": "holds back every result behind it",
+    "lab07_ex1_callback_raises.py": "An exception in a callback kills the pool's result thread",
+    "lab07_ex2_chunksize_one.py": "chunksize 1 means 150,000 tasks",
 }
 
 

@@ -1,0 +1,170 @@
+"""Checks for lab 07 (pools): count primes in parallel, results in a callback, failures in an error callback.
+
+The check watches the pool's own result delivery (``ApplyResult._set``, where
+the pool calls your callback) to count how many results arrived and how long
+your callbacks held the pool's single result thread.  So a blocking callback
+and results lost to ``terminate()`` are named from what happened, not guessed
+from a slow or wrong total.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import time
+from multiprocessing import pool as pool_module
+from types import ModuleType
+
+from ipclab.checks import STUB, Exercise, Wrong, call_with_deadline, stop_children
+from ipclab.workers.pools import count_in
+
+SMALL = list(range(1_000, 4_000))
+BAD_AT = 1_500  # SMALL gets a -5 here: the chunk holding it fails with ValueError
+SMALL_CHUNK = 100
+BIG = list(range(10**8, 10**8 + 150_000))  # ~2.5 s of trial division in one process
+CALLBACK_SHARE = 0.25  # callbacks using more of the run than this are blocking it
+
+
+class Deliveries:
+    """Counts the results the pool delivers in this process and the time spent in callbacks."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.seconds = 0.0
+        self.raised: BaseException | None = None
+        self._original = pool_module.ApplyResult._set
+
+    def __enter__(self) -> Deliveries:
+        original, watch = self._original, self
+
+        def timed_set(result, i, obj):
+            t0 = time.perf_counter()
+            try:
+                original(result, i, obj)  # runs the callback or error_callback
+            except BaseException as exc:  # it kills the pool's result thread: say so
+                watch.raised = exc
+                raise
+            finally:
+                watch.seconds += time.perf_counter() - t0
+                watch.count += 1
+
+        pool_module.ApplyResult._set = timed_set
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pool_module.ApplyResult._set = self._original
+
+
+def chunks(numbers: list, size: int) -> list[list]:
+    """``numbers`` cut into consecutive chunks of ``size`` (the last one shorter)."""
+    return [numbers[i:i + size] for i in range(0, len(numbers), size)]
+
+
+def check_count(answer: ModuleType) -> None:
+    """Every chunk counted, the bad chunk reported once through error_callback, callbacks quick, nothing lost."""
+    numbers = SMALL[:BAD_AT] + [-5] + SMALL[BAD_AT:]
+    parts = chunks(numbers, SMALL_CHUNK)
+    expected = sum(count_in(c) for c in parts if -5 not in c)
+    failures: list = []
+    with Deliveries() as delivered:
+        t0 = time.perf_counter()
+        call = call_with_deadline(answer.count_primes, numbers, 2, SMALL_CHUNK, failures, timeout=8)
+        took = time.perf_counter() - t0
+    stop_children()
+    if delivered.raised is not None:
+        raise Wrong(f"your callback raised {type(delivered.raised).__name__}: {delivered.raised}. An exception in a "
+                    "callback kills the pool's result thread, and from then on no result arrives and the pool "
+                    "waits forever. Do the work in the task; keep callbacks to adding up.")
+    if not call.finished:
+        raise Wrong(f"count_primes() did not return within 8 s ({delivered.count} of {len(parts)} results had "
+                    "arrived). Close the pool and join it, or wait for each result with a timeout.")
+    if isinstance(call.error, ValueError):
+        raise Wrong(f"the ValueError of the chunk holding -5 escaped from count_primes(): {call.error}. Pass "
+                    "error_callback=failures.append, and let the other chunks be counted.")
+    if call.error is not None:
+        raise call.error
+    if delivered.seconds > CALLBACK_SHARE * took and delivered.seconds > 0.2:
+        raise Wrong(f"your callbacks took {delivered.seconds:.2f} s of the {took:.2f} s run: callbacks run one at a "
+                    "time in the pool's single result thread of *this* process, so a callback that works or waits "
+                    "holds back every result behind it. Only add the count up there.")
+    if delivered.count < len(parts):
+        raise Wrong(f"only {delivered.count} of {len(parts)} results arrived before count_primes() returned: the "
+                    "pool was terminated while tasks were still running (leaving `with Pool()` calls terminate()). "
+                    "Call close() and join() inside the with block.")
+    if len(failures) != 1 or not isinstance(failures[0], ValueError):
+        raise Wrong(f"`failures` should hold the one ValueError of the chunk with -5; it holds {failures!r}.")
+    if call.value != expected:
+        raise Wrong(f"{len(parts)} chunks of {SMALL_CHUNK} hold {expected} primes outside the bad chunk; "
+                    f"count_primes() returned {call.value!r}.")
+
+
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def reference_count_primes(numbers: list, processes: int, chunksize: int, failures: list) -> int:
+    """Exercise 1 done right: the check times exercise 2's settings with it while exercise 1 is unsolved."""
+    from ipclab.start import context
+
+    counts: list[int] = []
+    with context().Pool(processes) as pool:
+        for part in chunks(numbers, chunksize):
+            pool.apply_async(count_in, (part,), callback=counts.append, error_callback=failures.append)
+        pool.close()
+        pool.join()
+    return sum(counts)
+
+
+def _exercise_1():
+    """The learner's count_primes from exercise 1 when it is solved, else :func:`reference_count_primes`."""
+    try:
+        import lab07_ex1  # from the same folder as this exercise's answer
+    except ImportError:
+        return reference_count_primes
+    source = inspect.getsource(lab07_ex1)
+    return reference_count_primes if STUB in source else lab07_ex1.count_primes
+
+
+def check_speed(answer: ModuleType) -> None:
+    """With the learner's PROCESSES and CHUNKSIZE, count_primes beats the serial count by the target."""
+    count_primes = _exercise_1()
+    processes, chunksize = answer.PROCESSES, answer.CHUNKSIZE
+    target = 1.6 if _cores() >= 2 else 0.8
+    t0 = time.perf_counter()
+    expected = count_in(BIG)
+    serial = time.perf_counter() - t0
+    parts = len(chunks(BIG, chunksize))
+    best = None
+    for _ in range(2):  # a shared machine: the better of two runs
+        with Deliveries() as delivered:
+            t0 = time.perf_counter()
+            call = call_with_deadline(count_primes, BIG, processes, chunksize, [], timeout=2 * serial + 3)
+            took = time.perf_counter() - t0
+        stop_children()
+        if not call.finished:
+            raise Wrong(f"too slow: with chunksize {chunksize}, {parts:,} tasks -- after {took:.1f} s only "
+                        f"{delivered.count:,} results had arrived, while counting all {len(BIG):,} numbers in one "
+                        f"process takes {serial:.2f} s. Each task costs a round trip through two queues, far more "
+                        "than testing a few numbers: use chunks of hundreds or thousands.")
+        if call.error is not None:
+            raise call.error
+        if call.value != expected:
+            raise Wrong(f"count_primes() found {call.value} primes among {len(BIG):,} numbers; there are {expected}.")
+        best = took if best is None else min(best, took)
+        if serial / best >= target:
+            return
+        if serial / best < target / 2:
+            break  # far off: a second run will not change the verdict
+    speedup = serial / best
+    advice = (f"chunksize {chunksize} means {parts:,} tasks, each paying a round trip: use chunks of hundreds or "
+              "thousands" if chunksize < 100 else
+              f"use as many processes as this machine has cores ({_cores()})" if processes < _cores() else
+              "fewer, larger chunks cut the overhead; more processes than cores do not help")
+    raise Wrong(f"{speedup:.2f}x over serial ({serial:.2f} s serial, {best:.2f} s with {processes} processes and "
+                f"chunksize {chunksize}); the target here is {target}x: {advice}.")
+
+
+EXERCISES = [
+    Exercise("ex1", "lab07_ex1", "count primes with callbacks", check_count, timeout=12),
+    Exercise("ex2", "lab07_ex2", "fast enough", check_speed, timeout=60),
+]
