@@ -157,7 +157,7 @@ def check_speed(answer: ModuleType) -> None:
         if serial / best < target / 2:
             break  # far off: a second run will not change the verdict
     speedup = serial / best
-    advice = (f"chunksize {chunksize} means {parts:,} tasks, each paying a round trip: use chunks of hundreds or "
+    advice = (f"with chunksize {chunksize}, {parts:,} tasks each pay a round trip: use chunks of hundreds or "
               "thousands" if chunksize < 100 else
               f"use as many processes as this machine has cores ({_cores()})" if processes < _cores() else
               "fewer, larger chunks cut the overhead; more processes than cores do not help")
