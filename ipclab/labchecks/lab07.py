@@ -26,16 +26,28 @@ CALLBACK_SHARE = 0.25  # callbacks using more of the run than this are blocking 
 
 
 class Deliveries:
-    """Counts the results the pool delivers in this process and the time spent in callbacks."""
+    """Counts the results the pools deliver in this process and the time spent in callbacks.
+
+    It also keeps every pool the answer makes, and terminates them on the way
+    out: a pool left waiting (or still feeding 150 000 tasks) would otherwise
+    keep the check's process from exiting, and killing its workers alone only
+    makes the pool start new ones.
+    """
 
     def __init__(self) -> None:
         self.count = 0
         self.seconds = 0.0
         self.raised: BaseException | None = None
+        self.pools: list[pool_module.Pool] = []
         self._original = pool_module.ApplyResult._set
+        self._original_init = pool_module.Pool.__init__
 
     def __enter__(self) -> Deliveries:
-        original, watch = self._original, self
+        original, original_init, watch = self._original, self._original_init, self
+
+        def recorded_init(pool, *args, **kwargs):
+            watch.pools.append(pool)
+            original_init(pool, *args, **kwargs)
 
         def timed_set(result, i, obj):
             t0 = time.perf_counter()
@@ -49,10 +61,17 @@ class Deliveries:
                 watch.count += 1
 
         pool_module.ApplyResult._set = timed_set
+        pool_module.Pool.__init__ = recorded_init
         return self
 
     def __exit__(self, *exc) -> None:
         pool_module.ApplyResult._set = self._original
+        pool_module.Pool.__init__ = self._original_init
+        for pool in self.pools:
+            try:
+                pool.terminate()
+            except Exception:  # a pool whose result thread died can fail to terminate cleanly: it is stopped anyway
+                pass
 
 
 def chunks(numbers: list, size: int) -> list[list]:
@@ -69,14 +88,14 @@ def check_count(answer: ModuleType) -> None:
     with Deliveries() as delivered:
         t0 = time.perf_counter()
         call = call_with_deadline(answer.count_primes, numbers, 2, SMALL_CHUNK, failures, timeout=4)
-        took = time.perf_counter() - t0
+        took, finished, arrived = time.perf_counter() - t0, call.finished, delivered.count  # before the pools end
     stop_children()
     if delivered.raised is not None:
         raise Wrong(f"your callback raised {type(delivered.raised).__name__}: {delivered.raised}. An exception in a "
                     "callback kills the pool's result thread, and from then on no result arrives and the pool "
                     "waits forever. Do the work in the task; keep callbacks to adding up.")
-    if not call.finished:
-        raise Wrong(f"count_primes() did not return within 4 s ({delivered.count} of {len(parts)} results had "
+    if not finished:
+        raise Wrong(f"count_primes() did not return within 4 s ({arrived} of {len(parts)} results had "
                     "arrived). Close the pool and join it, or wait for each result with a timeout.")
     if isinstance(call.error, ValueError):
         raise Wrong(f"the ValueError of the chunk holding -5 escaped from count_primes(): {call.error}. Pass "
@@ -140,11 +159,11 @@ def check_speed(answer: ModuleType) -> None:
             t0 = time.perf_counter()
             # slower than the target allows is a fail: stop waiting there
             call = call_with_deadline(count_primes, BIG, processes, chunksize, [], timeout=serial / target + 1)
-            took = time.perf_counter() - t0
+            took, finished, arrived = time.perf_counter() - t0, call.finished, delivered.count  # before the pools end
         stop_children()
-        if not call.finished:
+        if not finished:
             raise Wrong(f"too slow: with chunksize {chunksize}, {parts:,} tasks -- after {took:.1f} s only "
-                        f"{delivered.count:,} results had arrived, while counting all {len(BIG):,} numbers in one "
+                        f"{arrived:,} results had arrived, while counting all {len(BIG):,} numbers in one "
                         f"process takes {serial:.2f} s. Each task costs a round trip through two queues, far more "
                         "than testing a few numbers: use chunks of hundreds or thousands.")
         if call.error is not None:
