@@ -10,16 +10,20 @@ Modules:
 - :mod:`ipclab.start`    -- the one place that picks the start method.
 - :mod:`ipclab.trace`    -- cheap cross-process event recording.
 - :mod:`ipclab.bench`    -- repeatable measurements (min/median/max, rates).
+- :mod:`ipclab.mechanisms` -- every way of moving data the course measures,
+  behind the chapters' throughput plots and ``python -m ipclab bench``.
 - :mod:`ipclab.plots`    -- timelines, queue depth, rate-versus-parameter plots.
 - :mod:`ipclab.sandbox`  -- run code that may hang or crash, and clean up.
-- :mod:`ipclab.cleanup`  -- find and stop child processes left behind.
+- :mod:`ipclab.cleanup`  -- find and stop child processes left behind, and
+  release what a notebook leaves in ``/dev/shm``.
 - :mod:`ipclab.checks`   -- lab checks and ``python -m ipclab check``;
   :mod:`ipclab.labchecks` holds each lab's exercises.
 - :mod:`ipclab.labmaker` -- makes ``labs/`` from ``solutions/`` (``make labs``).
 - :mod:`ipclab.widgets`  -- a base for explorers that re-run real experiments.
 - :mod:`ipclab.listing`  -- show a worker's source in a notebook.
-- the chapters' workers: :mod:`ipclab.workers.processes` (01), :mod:`ipclab.workers.queues`
-  (02) and :mod:`ipclab.workers.kitchen` (the cooks and diners of 02-04).
+- :mod:`ipclab.workers`  -- the chapters' workers, one module per topic
+  (processes, queues, kitchen, pipes, shared, pools): the code that runs in
+  child processes and that the notebooks show.
 """
 
 from ipclab.start import context, start_method

@@ -36,9 +36,9 @@ def double_but_not_three(item: Any) -> Any:
     return item * 2
 
 
-def _falsy_stop(got: list, items: list, fn=double) -> str | None:
-    """The item a falsy end test stopped at, if ``got`` is the output up to a falsy item."""
-    expected = [fn(i) for i in items]
+def _falsy_stop(got: list, items: list) -> str | None:
+    """The item a falsy end test stopped at, if ``got`` is :func:`double` of the items up to a falsy one."""
+    expected = [double(i) for i in items]
     k = len(got)
     if k < len(expected) and got == expected[:k] and not items[k]:
         return repr(items[k])

@@ -8,6 +8,7 @@ the write end is closed, in every process that holds one.
 from __future__ import annotations
 
 import os
+import queue
 import struct
 import time
 from typing import Any
@@ -251,7 +252,7 @@ def two_readers(count: int, size: int, locked: bool, timeout: float = 5.0) -> di
     while True:
         try:
             outcomes.append(results.get(timeout=0.2))
-        except Exception:
+        except queue.Empty:
             break
     delivered = [i for kind, i in outcomes if kind == "ok"]
     return {

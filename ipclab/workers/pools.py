@@ -63,20 +63,6 @@ def where_callbacks_run() -> tuple[int, str]:
     return os.getpid(), threading.current_thread().name
 
 
-def one_process_per_task(n: int) -> float:
-    """Seconds to run ``n`` tiny tasks, starting (and joining) one Process for each."""
-    from ipclab.start import context
-
-    mp = context()
-    t0 = time.perf_counter()
-    procs = [mp.Process(target=tiny, args=(i,)) for i in range(n)]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join()
-    return time.perf_counter() - t0
-
-
 def one_pool(n: int, processes: int = 2) -> float:
     """Seconds to run ``n`` tiny tasks on a pool of ``processes`` workers, the pool's start included."""
     from ipclab.start import context
