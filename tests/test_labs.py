@@ -55,7 +55,7 @@ WRONG = {
     "lab07_ex1_with_block_terminates.py": "the pool was terminated",
     "lab07_ex1_callback_waits.py": "holds back every result behind it",
     "lab07_ex1_callback_raises.py": "An exception in a callback kills the pool's result thread",
-    "lab07_ex2_chunksize_one.py": "with chunksize 1, 150,000 tasks",
+    "lab07_ex2_chunksize_one.py": "with chunksize 1, 250,000 tasks",
 }
 
 

@@ -1,3 +1,3 @@
-"""Wrong: chunksize 1 on 150 000 tiny tasks."""
+"""Wrong: chunksize 1 on 250 000 tiny tasks."""
 PROCESSES = 2
 CHUNKSIZE = 1
