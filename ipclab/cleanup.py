@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import shutil
+import tempfile
 import time
-
 from pathlib import Path
 
 import psutil
@@ -19,6 +20,7 @@ import psutil
 HELPER_MARKERS = ("multiprocessing.forkserver", "multiprocessing.resource_tracker")
 SHM = Path("/dev/shm")
 IPC_PREFIXES = ("sem.mp-", "psm_", "wnsm_")  # multiprocessing's semaphores, SharedMemory blocks
+TEMP_PREFIX = "pymp-"  # multiprocessing's temporary folders (util.get_temp_dir)
 
 
 def _command(proc: psutil.Process | None) -> str:
@@ -111,44 +113,69 @@ def assert_no_children(grace: float = 3.0) -> None:
     print("No child process left running.")
 
 
-def ipc_names(grace: float = 0.0, besides: set[str] = frozenset()) -> set[str]:
-    """Names in ``/dev/shm`` made by multiprocessing (semaphores, shared memory), not in ``besides``.
+def listening_sockets(pid: int | None = None) -> set[tuple[str, int]]:
+    """The TCP and UDP addresses a process (this one by default) listens on, as ``(ip, port)``.
 
-    With ``grace``, waits up to that long for them to go: the resource tracker
-    removes what a finished program left a moment after it exits.  An empty
-    set where there is no ``/dev/shm`` (macOS, Windows).
+    A server a notebook starts must be gone when its cell ends; the tests
+    compare this before and after each notebook.
+    """
+    proc = psutil.Process(pid)
+    connections = getattr(proc, "net_connections", None) or proc.connections  # psutil < 6 names it connections
+    return {(c.laddr.ip, c.laddr.port) for c in connections(kind="inet") if c.status == psutil.CONN_LISTEN}
+
+
+def _temp_root() -> Path:
+    return Path(tempfile.gettempdir())
+
+
+def ipc_names(grace: float = 0.0, besides: set[str] = frozenset()) -> set[str]:
+    """What multiprocessing leaves on disk when its owner is killed, not in ``besides``.
+
+    Names in ``/dev/shm`` (semaphores, shared memory) and multiprocessing's
+    temporary folders (``pymp-*``: sockets of managers, the forkserver, the
+    handle sharer), as paths.  With ``grace``, waits up to that long for them
+    to go: the resource tracker removes what a finished program left a moment
+    after it exits.
     """
     deadline = time.monotonic() + grace
     while True:
-        found = {p.name for p in SHM.glob("*") if p.name.startswith(IPC_PREFIXES)} - besides if SHM.is_dir() else set()
+        found = {str(p) for p in SHM.glob("*") if p.name.startswith(IPC_PREFIXES)} if SHM.is_dir() else set()
+        found |= {str(p) for p in _temp_root().glob(f"{TEMP_PREFIX}*")}
+        found -= besides
         if not found or time.monotonic() >= deadline:
             return found
         time.sleep(0.1)
 
 
 def remove_ipc_names(names: set[str]) -> None:
-    """Unlink leaked names from ``/dev/shm``."""
-    for name in names:
-        (SHM / name).unlink(missing_ok=True)
+    """Remove leaked names from ``/dev/shm`` and leaked temporary folders."""
+    for name in map(Path, names):
+        if name.is_dir():
+            shutil.rmtree(name, ignore_errors=True)
+        else:
+            name.unlink(missing_ok=True)
 
 
 def release_ipc() -> None:
-    """Release the named semaphores and shared memory this process and its dead children still hold.
+    """Release the named semaphores, shared memory and temporary sockets this process and its dead children hold.
 
     Call it when a notebook is done.  A kernel is not a program that exits:
     JupyterLab (ipykernel) and the tests shut it down by killing every process
     in its group, multiprocessing's resource tracker included, so neither the
     kernel's exit handlers nor the tracker ever unlink the names that
-    ``spawn`` and ``forkserver`` objects keep in ``/dev/shm``.  This does what
-    a normal exit would: run multiprocessing's exit finalizers (queues close,
-    semaphores this process made are unlinked, managers shut down), then stop
-    the resource tracker, which unlinks what killed children registered and
-    never released.  Objects made before this call are unusable afterwards;
-    new ones work (a new tracker starts when needed).
+    ``spawn`` and ``forkserver`` objects keep in ``/dev/shm``, or remove the
+    ``pymp-*`` folder holding the sockets of managers and the forkserver.
+    This does what a normal exit would: stop the forkserver, run
+    multiprocessing's exit finalizers (queues close, semaphores this process
+    made are unlinked, managers shut down, the temporary folder goes), then
+    stop the resource tracker, which unlinks what killed children registered
+    and never released.  Objects made before this call are unusable
+    afterwards; new ones work (helpers start again when needed).
     """
-    from multiprocessing import resource_tracker, util
+    from multiprocessing import forkserver, resource_tracker, util
 
-    util._run_finalizers(0)  # what interpreter exit runs, short of joining threads
+    forkserver._forkserver._stop()
+    util._run_finalizers()  # what interpreter exit runs, short of joining threads
     stop = getattr(resource_tracker._resource_tracker, "_stop", None)
     if stop is not None:
         stop()

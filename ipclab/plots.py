@@ -114,17 +114,26 @@ def timeline(
     marks: Sequence[Event] = (),
     waits: Sequence[Span] = (),
     ax: Axes | None = None,
+    color_by: str | None = None,
 ) -> Axes:
     """A Gantt chart: one row per worker, a bar per span, optional event markers.
 
     ``waits`` are drawn as hatched grey bars: time a worker spent blocked.
+    Bars take the colour of their row, or with ``color_by="pid"`` (any name)
+    the colour of their ``value``, with a legend "pid 1234": who served whom.
     """
     rows = list(workers) if workers else sorted({s.worker for s in [*spans, *waits]} | {e.worker for e in marks})
     ax = _axes(ax, (8, 0.45 * len(rows) + 1.2))
     colors = plt.cm.tab10.colors
+    values = sorted({s.value for s in spans})
     for row, worker in enumerate(rows):
-        bars = [(s.start, s.duration) for s in spans if s.worker == worker]
-        ax.broken_barh(bars, (row - 0.35, 0.7), facecolor=colors[row % len(colors)], edgecolor="white", linewidth=0.6)
+        for s in (s for s in spans if s.worker == worker):
+            index = values.index(s.value) if color_by else row
+            ax.broken_barh([(s.start, s.duration)], (row - 0.35, 0.7), facecolor=colors[index % len(colors)],
+                           edgecolor="white", linewidth=0.6)
+    if color_by:
+        for i, value in enumerate(values):
+            ax.broken_barh([], (0, 0), facecolor=colors[i % len(colors)], label=f"{color_by} {value}")
     for i, w in enumerate(s for s in waits if s.worker in rows):
         ax.broken_barh([(w.start, w.duration)], (rows.index(w.worker) - 0.25, 0.5), facecolor="0.85",
                        edgecolor="0.4", hatch="///", label="waiting" if i == 0 else None)
@@ -135,7 +144,7 @@ def timeline(
     for (kind, points), marker in zip(by_kind.items(), "xv^sD"):
         ts, ys = zip(*points)
         ax.scatter(ts, ys, marker=marker, color="black", zorder=3, label=kind)
-    if by_kind or waits:
+    if by_kind or waits or color_by:
         ax.legend(loc="upper right", fontsize=8)
     ax.set_yticks(range(len(rows)), rows)
     ax.invert_yaxis()

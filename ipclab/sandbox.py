@@ -13,8 +13,11 @@ module, not one defined in a notebook) so this works under every start method.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import shutil
 import sys
+import tempfile
 import time
 import traceback
 from collections.abc import Callable
@@ -65,9 +68,12 @@ class Outcome:
         return text
 
 
-def _guarded_child(conn, target: Callable[..., Any], args: tuple, kwargs: dict) -> None:
+def _guarded_child(conn, tempdir: str, target: Callable[..., Any], args: tuple, kwargs: dict) -> None:
     if hasattr(os, "setsid"):
         os.setsid()
+    # Sockets of managers or a forkserver the target starts go into a folder
+    # the sandbox removes, also when it has to kill them.
+    multiprocessing.process.current_process()._config["tempdir"] = tempdir
     status = 0
     try:
         report: tuple = ("ok", target(*args, **kwargs))
@@ -123,13 +129,24 @@ def run_guarded(
     """Run ``target(*args, **kwargs)`` in a child process for at most ``timeout`` s.
 
     Returns an :class:`Outcome`.  Whatever happens, every process the target
-    started is gone when this returns.
+    started is gone when this returns, and so is multiprocessing's temporary
+    folder in the child (sockets of managers it started).
     """
     ctx = ctx or context()
     reader, writer = ctx.Pipe(duplex=False)
+    tempdir = tempfile.mkdtemp(prefix="ipclab-sandbox-")
+    try:
+        return _watch(ctx, reader, writer, tempdir, target, args, kwargs, timeout)
+    finally:
+        shutil.rmtree(tempdir, ignore_errors=True)
+
+
+def _watch(ctx: BaseContext, reader, writer, tempdir: str, target: Callable[..., Any], args: tuple, kwargs: dict,
+           timeout: float) -> Outcome:
+    """Start the sandboxed child and watch it until it reports, dies, or the deadline passes."""
     proc = ctx.Process(
         target=_guarded_child,
-        args=(writer, target, args, kwargs),
+        args=(writer, tempdir, target, args, kwargs),
         name=f"sandbox:{getattr(target, '__name__', 'target')}",
     )
     start = time.perf_counter()

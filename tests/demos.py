@@ -1,6 +1,7 @@
 """Targets for the sandbox tests (importable, so they run under every start method)."""
 
 import subprocess
+import threading
 import sys
 
 from ipclab import context
@@ -66,3 +67,10 @@ def check_that_hangs(answer) -> None:
 
 def check_that_passes(answer) -> None:
     """A lab check that accepts any answer."""
+
+
+def manager_then_hang() -> None:
+    """Start a manager (its socket goes into multiprocessing's temporary folder), then hang."""
+    manager = context().Manager()
+    manager.dict()
+    threading.Event().wait()

@@ -31,10 +31,16 @@ def test_a_notebook_that_leaks_a_daemon_fails_the_run():
 def test_a_notebook_that_leaves_a_semaphore_in_dev_shm_fails_the_run():
     done = run_notebook("leaks_a_semaphore.ipynb")
     assert done.returncode == 1, done.stdout
-    assert "leaks_a_semaphore.ipynb left 1 name(s) in /dev/shm: sem.mp-" in done.stdout
+    assert "leaks_a_semaphore.ipynb left 1 name(s) behind: /dev/shm/sem.mp-" in done.stdout
 
 
 @pytest.mark.skipif(not SHM.is_dir(), reason="no /dev/shm here")
 def test_release_ipc_leaves_nothing_in_dev_shm():
     done = run_notebook("releases_a_semaphore.ipynb")
     assert done.returncode == 0, done.stdout
+
+
+def test_a_notebook_that_leaves_a_server_listening_fails_the_run():
+    done = run_notebook("leaks_a_server.ipynb")
+    assert done.returncode == 1, done.stdout
+    assert "leaks_a_server.ipynb left a server listening on [('127.0.0.1'," in done.stdout

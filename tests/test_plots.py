@@ -30,6 +30,14 @@ def test_timeline_has_a_row_per_worker_and_marks():
     assert "(s)" in ax.get_xlabel()
 
 
+def test_timeline_can_colour_bars_by_who_served_them():
+    spans = [Span("client 0", 0.0, 1.0, 11), Span("client 1", 0.0, 1.0, 22), Span("client 2", 1.0, 2.0, 11)]
+    ax = plots.timeline(spans, color_by="pid")
+    colours = [tuple(c.get_facecolor()[0]) for c in ax.collections if len(c.get_paths())]
+    assert colours[0] == colours[2] != colours[1]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["pid 11", "pid 22"]
+
+
 def test_queue_depth_shows_maxsize():
     ax = plots.queue_depth({"fast producer": ([0, 1, 2], [0, 3, 3])}, maxsize=3)
     assert ax.get_ylabel() == "items in the queue"

@@ -1,11 +1,13 @@
 """The sandbox must report hangs and crashes in time and leave nothing behind."""
 
+import tempfile
 import time
+from pathlib import Path
 
 import psutil
 
 from ipclab.workers import processes
-from ipclab.cleanup import leftover_children
+from ipclab.cleanup import ipc_names, leftover_children
 from ipclab.sandbox import run_guarded
 from tests import demos
 
@@ -68,3 +70,12 @@ def test_a_result_that_cannot_be_pickled_is_a_crash_that_says_so():
     outcome = run_guarded(demos.return_a_lock, timeout=5.0)
     assert outcome.status == "crashed"
     assert "could not send the result back" in outcome.error
+
+
+def test_a_killed_target_leaves_no_temporary_folder():
+    run_guarded(processes.nap, 0)  # this process's own helpers (a forkserver) and their folder start now
+    before = ipc_names()
+    outcome = run_guarded(demos.manager_then_hang, timeout=3)
+    assert outcome.status == "hung"
+    assert ipc_names(grace=3) - before == set()
+    assert not list(Path(tempfile.gettempdir()).glob("ipclab-sandbox-*"))

@@ -1,0 +1,158 @@
+"""The example workers of chapter 08, part 1: the source's pool-backed TCP echo server, made safe.
+
+The main process accepts connections and hands each one to a pool worker with
+``apply_async`` (a socket can be pickled: multiprocessing sends a duplicate of
+its file descriptor to the worker).  A pool of N workers therefore serves at
+most N clients at a time; the others are connected -- the kernel accepted
+them -- but wait, silent, until a worker is free.
+
+The safe part is :class:`EchoServer`: it listens on 127.0.0.1 only, on a port
+the system picks, and stops everything it started (listening socket, accept
+thread, pool, the parent's copies of the connections) when its ``with``
+block ends, also when the block ends with an exception.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from multiprocessing import resource_sharer
+from multiprocessing.context import BaseContext
+
+TIMEOUT = 10.0  # seconds any socket of the course waits before giving up
+
+
+def serve_client(conn: socket.socket, address: tuple[str, int]) -> tuple[int, int]:
+    """Runs in a pool worker: greet the client with this worker's pid, then echo in upper case until it leaves.
+
+    Returns ``(pid, messages echoed)``.  The greeting tells the client when
+    its service began and who served it.
+    """
+    conn.settimeout(TIMEOUT)
+    echoed = 0
+    with conn:
+        conn.sendall(f"pid {os.getpid()}\n".encode())
+        while data := conn.recv(1024):
+            conn.sendall(data.upper())
+            echoed += 1
+    return os.getpid(), echoed
+
+
+def _started(started) -> None:
+    """Pool initializer: tell the server that this worker is ready."""
+    started.release()
+
+
+class EchoServer:
+    """A listening socket on 127.0.0.1 (ephemeral port) whose clients are served by ``Pool(workers)``.
+
+    Use it in a ``with`` block: the accept loop runs in a thread of this
+    process while the block runs, and everything is stopped on the way out.
+    """
+
+    def __init__(self, ctx: BaseContext, workers: int) -> None:
+        self.ctx = ctx
+        self.workers = workers
+        self.served: list = []  # AsyncResult per accepted client
+        self.errors: list[BaseException] = []
+        self._open: set[socket.socket] = set()  # the parent's copies, closed once a worker is done with them
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+
+    @property
+    def address(self) -> tuple[str, int]:
+        """``(host, port)`` to connect to."""
+        return self._listener.getsockname()
+
+    def __enter__(self) -> EchoServer:
+        started = self.ctx.Semaphore(0)
+        self.pool = self.ctx.Pool(self.workers, initializer=_started, initargs=(started,))
+        try:
+            for _ in range(self.workers):  # every worker up before the first client comes
+                if not started.acquire(timeout=TIMEOUT):
+                    raise TimeoutError(f"the pool's workers did not start within {TIMEOUT:g} s")
+            self._listener = socket.create_server(("127.0.0.1", 0), backlog=64)
+            self._listener.settimeout(0.05)  # the accept loop looks at the stop flag this often
+            self._thread = threading.Thread(target=self._accept_loop, name="echo-accept", daemon=True)
+            self._thread.start()
+        except BaseException:
+            self.pool.terminate()
+            self.pool.join()
+            raise
+        return self
+
+    def _accept_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, address = self._listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:  # the listener was closed
+                return
+            with self._lock:
+                self._open.add(conn)
+            done = lambda _result, conn=conn: self._release(conn)  # noqa: E731 - a callback runs here, in the parent
+            failed = lambda exc, conn=conn: (self.errors.append(exc), self._release(conn))  # noqa: E731
+            self.served.append(self.pool.apply_async(serve_client, (conn, address), callback=done,
+                                                     error_callback=failed))
+
+    def _release(self, conn: socket.socket) -> None:
+        with self._lock:
+            self._open.discard(conn)
+        conn.close()
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(TIMEOUT)
+        self._listener.close()
+        self.pool.terminate()  # a client still connected is cut off: the server is going away
+        self.pool.join()
+        with self._lock:
+            for conn in self._open:
+                conn.close()
+            self._open.clear()
+        resource_sharer.stop()  # the thread that handed the sockets to the workers
+
+
+@dataclass
+class Visit:
+    """One client's visit: connected at ``start``, greeted (served) at ``served``, done at ``end`` (perf_counter)."""
+
+    client: int
+    start: float
+    served: float
+    end: float
+    pid: int
+    replies: list[str]
+
+    @property
+    def wait(self) -> float:
+        return self.served - self.start
+
+    @property
+    def service(self) -> float:
+        return self.end - self.served
+
+
+def visit(address: tuple[str, int], client: int, messages: list[str], think: float) -> Visit:
+    """A client (run in a thread of the notebook): connect, wait for the greeting, send each message and read its echo.
+
+    It pauses ``think`` seconds before each message, so a visit holds a
+    worker for a while.  Every read has a timeout.
+    """
+    start = time.perf_counter()
+    with socket.create_connection(address, timeout=TIMEOUT) as sock:
+        reader = sock.makefile("rb")
+        greeting = reader.readline().decode()
+        served = time.perf_counter()
+        replies = []
+        for message in messages:
+            time.sleep(think)
+            sock.sendall(message.encode())
+            replies.append(sock.recv(1024).decode())
+        sock.shutdown(socket.SHUT_WR)  # tell the worker we are done: its recv() returns b""
+        reader.close()
+    return Visit(client, start, served, time.perf_counter(), int(greeting.split()[1]), replies)
