@@ -26,6 +26,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from multiprocessing import pool as pool_module
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Literal
@@ -88,6 +89,37 @@ def reporting(target: Callable[..., Any], errors: Any, *args: Any) -> None:
         errors.close()
         errors.join_thread()  # make sure the report is in the pipe before this process dies
         raise
+
+
+class PoolsMade:
+    """Keeps every ``Pool`` made while its ``with`` block runs, and terminates them all when it ends.
+
+    A check wraps an answer's call in it: a pool left waiting (on a page that
+    never answers, on tasks still queued) would keep the check's process from
+    exiting, and killing its workers alone only makes the pool start new ones.
+    """
+
+    def __init__(self) -> None:
+        self.pools: list[pool_module.Pool] = []
+        self._original_init = pool_module.Pool.__init__
+
+    def __enter__(self) -> PoolsMade:
+        original, pools = self._original_init, self.pools
+
+        def recorded_init(pool: pool_module.Pool, *args: Any, **kwargs: Any) -> None:
+            pools.append(pool)
+            original(pool, *args, **kwargs)
+
+        pool_module.Pool.__init__ = recorded_init
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pool_module.Pool.__init__ = self._original_init
+        for pool in self.pools:
+            try:
+                pool.terminate()
+            except Exception:  # a pool whose result thread died can fail to terminate cleanly: it is stopped anyway
+                pass
 
 
 def stop_children() -> int:

@@ -56,6 +56,14 @@ WRONG = {
     "lab07_ex1_callback_waits.py": "holds back every result behind it",
     "lab07_ex1_callback_raises.py": "An exception in a callback kills the pool's result thread",
     "lab07_ex2_chunksize_one.py": "with chunksize 1, 250,000 tasks",
+    "lab08_ex1_no_timeout.py": "was still waiting after",
+    "lab08_ex1_swallows_timeout.py": "for a page that never answered: let the exception rise",
+    "lab08_ex1_ignores_http_status.py": "for a page that answered 404 Not Found",
+    "lab08_ex2_no_timeout.py": "held a worker (and the pool's join) forever",
+    "lab08_ex2_no_error_callback.py": "without one, a task's failure is dropped silently",
+    "lab08_ex2_get_raises.py": "raised the failure of one page",
+    "lab08_ex2_with_block_terminates.py": "the pool was terminated before the pages arrived",
+    "lab08_ex2_one_at_a_time.py": "fetched one at a time",
 }
 
 

@@ -15,7 +15,7 @@ import time
 from multiprocessing import pool as pool_module
 from types import ModuleType
 
-from ipclab.checks import STUB, Exercise, Wrong, call_with_deadline, stop_children
+from ipclab.checks import STUB, Exercise, PoolsMade, Wrong, call_with_deadline, stop_children
 from ipclab.workers.pools import count_in
 
 SMALL = list(range(1_000, 4_000))
@@ -25,29 +25,22 @@ BIG = list(range(10**8, 10**8 + 250_000))  # ~4 s of trial division in one proce
 CALLBACK_SHARE = 0.25  # callbacks using more of the run than this are blocking it
 
 
-class Deliveries:
+class Deliveries(PoolsMade):
     """Counts the results the pools deliver in this process and the time spent in callbacks.
 
-    It also keeps every pool the answer makes, and terminates them on the way
-    out: a pool left waiting (or still feeding 250 000 tasks) would otherwise
-    keep the check's process from exiting, and killing its workers alone only
-    makes the pool start new ones.
+    As :class:`~ipclab.checks.PoolsMade`, it terminates every pool the answer
+    made when the block ends (a pool still feeding 250 000 tasks included).
     """
 
     def __init__(self) -> None:
+        super().__init__()
         self.count = 0
         self.seconds = 0.0
         self.raised: BaseException | None = None
-        self.pools: list[pool_module.Pool] = []
-        self._original = pool_module.ApplyResult._set
-        self._original_init = pool_module.Pool.__init__
+        self._original_set = pool_module.ApplyResult._set
 
     def __enter__(self) -> Deliveries:
-        original, original_init, watch = self._original, self._original_init, self
-
-        def recorded_init(pool, *args, **kwargs):
-            watch.pools.append(pool)
-            original_init(pool, *args, **kwargs)
+        original, watch = self._original_set, self
 
         def timed_set(result, i, obj):
             t0 = time.perf_counter()
@@ -61,17 +54,12 @@ class Deliveries:
                 watch.count += 1
 
         pool_module.ApplyResult._set = timed_set
-        pool_module.Pool.__init__ = recorded_init
+        super().__enter__()
         return self
 
-    def __exit__(self, *exc) -> None:
-        pool_module.ApplyResult._set = self._original
-        pool_module.Pool.__init__ = self._original_init
-        for pool in self.pools:
-            try:
-                pool.terminate()
-            except Exception:  # a pool whose result thread died can fail to terminate cleanly: it is stopped anyway
-                pass
+    def __exit__(self, *exc: object) -> None:
+        pool_module.ApplyResult._set = self._original_set
+        super().__exit__(*exc)
 
 
 def chunks(numbers: list, size: int) -> list[list]:
@@ -153,6 +141,11 @@ def check_speed(answer: ModuleType) -> None:
     expected = count_in(BIG)
     serial = time.perf_counter() - t0
     parts = len(chunks(BIG, chunksize))
+    advice = (f"with chunksize {chunksize}, {parts:,} tasks each pay a round trip through two queues, far more "
+              "than testing a few numbers: use chunks of hundreds or thousands" if chunksize < 100 else
+              f"use as many processes as this machine has cores ({_cores()})" if processes < _cores() else
+              "fewer, larger chunks cut the overhead; more processes than cores do not help (and other "
+              "programs busy on this machine slow the pool down)")
     best = None
     for _ in range(3):  # a shared machine: the best of three runs
         with Deliveries() as delivered:
@@ -164,8 +157,7 @@ def check_speed(answer: ModuleType) -> None:
         if not finished:
             raise Wrong(f"too slow: with chunksize {chunksize}, {parts:,} tasks -- after {took:.1f} s only "
                         f"{arrived:,} results had arrived, while counting all {len(BIG):,} numbers in one "
-                        f"process takes {serial:.2f} s. Each task costs a round trip through two queues, far more "
-                        "than testing a few numbers: use chunks of hundreds or thousands.")
+                        f"process takes {serial:.2f} s and the target is {target}x: {advice}.")
         if call.error is not None:
             raise call.error
         if call.value != expected:
@@ -176,10 +168,6 @@ def check_speed(answer: ModuleType) -> None:
         if serial / best < target / 2:
             break  # far off: another run will not change the verdict
     speedup = serial / best
-    advice = (f"with chunksize {chunksize}, {parts:,} tasks each pay a round trip: use chunks of hundreds or "
-              "thousands" if chunksize < 100 else
-              f"use as many processes as this machine has cores ({_cores()})" if processes < _cores() else
-              "fewer, larger chunks cut the overhead; more processes than cores do not help")
     raise Wrong(f"{speedup:.2f}x over serial ({serial:.2f} s serial, {best:.2f} s with {processes} processes and "
                 f"chunksize {chunksize}); the target here is {target}x: {advice}.")
 

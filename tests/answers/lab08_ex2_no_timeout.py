@@ -1,0 +1,14 @@
+"""Wrong: fetch_page without a timeout -- the page that never answers holds a worker, and join(), forever."""
+from ipclab import context
+from ipclab.workers.crawler import fetch_page, parse_with_parser
+
+
+def crawl(urls, processes, timeout):
+    movies, failed = [], []
+    with context().Pool(processes) as pool:
+        for url in urls:
+            pool.apply_async(fetch_page, (url,), callback=lambda page: movies.extend(parse_with_parser(page.html)),
+                             error_callback=lambda error: failed.append(error.url))
+        pool.close()
+        pool.join()
+    return movies, failed
