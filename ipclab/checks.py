@@ -262,6 +262,18 @@ def _answer_line(tb: str, module: str) -> str:
     return f" (line {lines[-1]} of {module}.py)" if lines else ""
 
 
+# The verdicts given in this process, by (lab, exercise): with the answer's source they judged.
+_given: dict[tuple[str, str], tuple[str | None, Verdict]] = {}
+
+
+def _judge(lab: str, exercise: Exercise, folder: Path) -> Verdict:
+    """:func:`check_exercise`, remembered with the answer's source for :func:`grade`."""
+    verdict = check_exercise(lab, exercise, folder)
+    answer = folder / f"{exercise.module}.py"
+    _given[(lab, exercise.name)] = (answer.read_text() if answer.exists() else None, verdict)
+    return verdict
+
+
 def check(lab: str, *answers: str | Path) -> list[Verdict]:
     """Check every exercise of ``lab`` against ``answers`` and print one line each.
 
@@ -273,10 +285,36 @@ def check(lab: str, *answers: str | Path) -> list[Verdict]:
     paths = [Path(a) for a in answers] or [learner_notebook(lab)]
     with tempfile.TemporaryDirectory(prefix=f"ipclab-{lab}-") as tmp:
         _collect(lab, paths, Path(tmp))
-        verdicts = [check_exercise(lab, ex, Path(tmp)) for ex in lab_exercises]
+        verdicts = [_judge(lab, ex, Path(tmp)) for ex in lab_exercises]
     for verdict in verdicts:
         print(verdict)
     return verdicts
+
+
+def grade(lab: str, exercise: str, folder: str | Path = ".") -> Verdict:
+    """An nbgrader test cell: pass quietly if ``exercise`` of ``lab`` passes, else raise ``AssertionError``.
+
+    The error's message is the check's verdict, so ``nbgrader autograde``
+    scores the exercise and its feedback names the mistake.  The answer is
+    the module in ``folder`` (where the lab's ``%%writefile`` cell put it).
+    A verdict :func:`check` gave in this process for the very same source is
+    reused -- a lab's check cell has just run every check -- otherwise the
+    exercise is checked now.
+    """
+    chosen = next((ex for ex in exercises(lab) if ex.name == exercise), None)
+    if chosen is None:
+        raise ValueError(f"{lab} has no exercise {exercise!r}")
+    answer = Path(folder) / f"{chosen.module}.py"
+    source = answer.read_text() if answer.exists() else None
+    seen, verdict = _given.get((lab, exercise), (None, None))
+    if verdict is None or seen != source:
+        with tempfile.TemporaryDirectory(prefix=f"ipclab-{lab}-") as tmp:
+            _collect(lab, [Path(folder)], Path(tmp))
+            verdict = _judge(lab, chosen, Path(tmp))
+    if not verdict.passed:
+        raise AssertionError(str(verdict))
+    print(verdict)
+    return verdict
 
 
 def learner_notebook(lab: str) -> Path:

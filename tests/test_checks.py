@@ -1,13 +1,17 @@
 """The lab-check framework itself: finding answers, verdicts, the sandbox's last resort, the CLI."""
 
 import json
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from ipclab.checks import Exercise, check_exercise, exercises, extract_answers
 from tests import demos
+
+ANSWERS = Path(__file__).resolve().parent / "answers"
 
 
 def test_writefile_cells_become_answer_modules(tmp_path):
@@ -55,3 +59,17 @@ def test_unknown_labs_are_refused(name):
 def test_the_cli_says_what_is_wrong_with_its_arguments():
     done = subprocess.run([sys.executable, "-m", "ipclab", "check", "lab99"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "there is no lab99" in done.stderr
+
+
+def test_grade_raises_with_the_verdict_and_reuses_a_verdict_for_the_same_source(tmp_path, monkeypatch):
+    from ipclab import checks
+
+    shutil.copy(ANSWERS / "lab03_ex1_falsy_end_test.py", tmp_path / "lab03_ex1.py")
+    with pytest.raises(AssertionError, match="WRONG -- .*treats 0 as the end"):
+        checks.grade("lab03", "ex1", tmp_path)
+    monkeypatch.setattr(checks, "check_exercise", lambda *a: pytest.fail("the same answer was checked again"))
+    with pytest.raises(AssertionError, match="treats 0 as the end"):
+        checks.grade("lab03", "ex1", tmp_path)
+    (tmp_path / "lab03_ex1.py").write_text(checks.STUB)  # a changed answer is checked again
+    with pytest.raises(pytest.fail.Exception, match="checked again"):
+        checks.grade("lab03", "ex1", tmp_path)
