@@ -29,7 +29,7 @@ export PYTHONDONTWRITEBYTECODE   := 1
 
 NBVAL := --nbval-lax --nbval-current-env --nbval-cell-timeout=$(CELL_TIMEOUT)
 
-.PHONY: help setup lab test test-notebooks test-browser test-matrix labs bench clean chromium
+.PHONY: help setup lab course test test-notebooks test-browser test-matrix labs bench clean chromium
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -44,8 +44,22 @@ $(STAMP): pyproject.toml
 # Ctrl-C stops the server at once (no "Shutdown this server?" prompt).
 LAB_OPTS := --ServerApp.answer_yes=True $(if $(filter 0,$(shell id -u)),--allow-root)
 
-lab: $(STAMP)  ## open the course in JupyterLab (chapter 00 first); LAB_ARGS=--no-browser ...
+# INSTRUCTOR=1: open the nbgrader course folder instead, with nbgrader's instructor panels.
+INSTRUCTOR ?=
+COURSE     ?= build/course
+
+lab: $(STAMP)  ## open the course in JupyterLab (chapter 00 first); LAB_ARGS=--no-browser ...; INSTRUCTOR=1 to grade
+ifeq ($(INSTRUCTOR),)
+	$(PY) -m ipclab jupyter-config $(JUPYTER_CONFIG_DIR) --role learner
 	$(VENV)/bin/jupyter lab $(LAB_OPTS) $(LAB_ARGS) notebooks/00_setup.ipynb
+else
+	$(MAKE) --no-print-directory course
+	$(PY) -m ipclab jupyter-config $(STATE)/instructor --role instructor
+	cd $(COURSE) && JUPYTER_CONFIG_DIR=$(STATE)/instructor $(CURDIR)/$(VENV)/bin/jupyter lab $(LAB_OPTS) $(LAB_ARGS)
+endif
+
+course: $(STAMP)  ## write the nbgrader course folder $(COURSE) (config, source/labNN/) from solutions/
+	$(PY) -m ipclab course $(COURSE)
 
 test: $(STAMP)  ## unit tests, then notebooks and lab checks under each of METHODS
 	IPCLAB_QUICK=1 $(PY) -m pytest tests --ignore=tests/browser --ignore=tests/test_labs.py

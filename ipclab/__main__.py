@@ -1,4 +1,5 @@
-"""Command line: ``python -m ipclab check LAB [ANSWER ...]``, ``labs``, ``bench [NAME] [--size BYTES]``."""
+"""Command line: ``python -m ipclab check LAB [ANSWER ...]``, ``labs``, ``bench [NAME] [--size BYTES]``,
+``course [ROOT]`` and ``jupyter-config DIR --role learner|instructor``."""
 
 from __future__ import annotations
 
@@ -20,6 +21,12 @@ def main(argv: list[str] | None = None) -> int:
     labs = sub.add_parser("labs", help="regenerate labs/ from solutions/")
     labs.add_argument("--solutions", type=Path, default=Path("solutions"))
     labs.add_argument("--labs", type=Path, default=Path("labs"))
+    course = sub.add_parser("course", help="write an nbgrader course folder (config, source/labNN/) from solutions/")
+    course.add_argument("root", nargs="?", type=Path, default=Path("build/course"))
+    course.add_argument("--solutions", type=Path, default=Path("solutions"))
+    roles = sub.add_parser("jupyter-config", help="show nbgrader's instructor panels in JupyterLab, or hide them")
+    roles.add_argument("config_dir", type=Path, help="the Jupyter config folder (JUPYTER_CONFIG_DIR)")
+    roles.add_argument("--role", choices=["learner", "instructor"], required=True)
     bench = sub.add_parser(
         "bench", help="measure a mechanism (see --list), or the toolkit's own costs (NAME: toolkit)",
         description="Measure how fast a mechanism moves items of SIZE bytes from a child to its parent: "
@@ -49,6 +56,17 @@ def main(argv: list[str] | None = None) -> int:
 
         for path in make_labs(args.solutions, args.labs):
             print(f"wrote {path}")
+        return 0
+    if args.command == "course":
+        from ipclab.course import make_course
+
+        for path in make_course(args.root, args.solutions):
+            print(f"wrote {path}")
+        return 0
+    if args.command == "jupyter-config":
+        from ipclab.course import jupyter_config
+
+        jupyter_config(args.config_dir, args.role)
         return 0
     return run_bench(args.name, args.list, args.size or [8, 65536, 1 << 20], args.repeats, args.count)
 

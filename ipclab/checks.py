@@ -22,6 +22,7 @@ import re
 import shutil
 import sys
 import tempfile
+import textwrap
 import threading
 import time
 from collections.abc import Callable
@@ -291,7 +292,7 @@ def check(lab: str, *answers: str | Path) -> list[Verdict]:
     return verdicts
 
 
-def grade(lab: str, exercise: str, folder: str | Path = ".") -> Verdict:
+def grade(lab: str, exercise: str, folder: str | Path = ".") -> None:
     """An nbgrader test cell: pass quietly if ``exercise`` of ``lab`` passes, else raise ``AssertionError``.
 
     The error's message is the check's verdict, so ``nbgrader autograde``
@@ -299,7 +300,8 @@ def grade(lab: str, exercise: str, folder: str | Path = ".") -> Verdict:
     the module in ``folder`` (where the lab's ``%%writefile`` cell put it).
     A verdict :func:`check` gave in this process for the very same source is
     reused -- a lab's check cell has just run every check -- otherwise the
-    exercise is checked now.
+    exercise is checked now.  It returns nothing: nbgrader would read a
+    returned value as a partial score.
     """
     chosen = next((ex for ex in exercises(lab) if ex.name == exercise), None)
     if chosen is None:
@@ -311,10 +313,9 @@ def grade(lab: str, exercise: str, folder: str | Path = ".") -> Verdict:
         with tempfile.TemporaryDirectory(prefix=f"ipclab-{lab}-") as tmp:
             _collect(lab, [Path(folder)], Path(tmp))
             verdict = _judge(lab, chosen, Path(tmp))
-    if not verdict.passed:
-        raise AssertionError(str(verdict))
+    if not verdict.passed:  # in lines short enough for `nbgrader validate`, which cuts longer ones
+        raise AssertionError("\n" + textwrap.fill(str(verdict), 80, break_long_words=False))
     print(verdict)
-    return verdict
 
 
 def learner_notebook(lab: str) -> Path:
