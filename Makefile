@@ -29,7 +29,7 @@ export PYTHONDONTWRITEBYTECODE   := 1
 
 NBVAL := --nbval-lax --nbval-current-env --nbval-cell-timeout=$(CELL_TIMEOUT)
 
-.PHONY: help setup lab course test test-notebooks test-browser test-matrix labs bench clean chromium
+.PHONY: help setup lab course html test test-notebooks test-browser test-matrix labs bench clean chromium
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -98,6 +98,9 @@ test-matrix: $(STAMP)  ## notebooks under fork, spawn and forkserver, on every P
 	    $(MAKE) --no-print-directory test PYTHON=$$py VENV=.venv-$$v METHODS="$(MATRIX_METHODS)"; \
 	  else echo "== Python $$v not found, skipped"; fi; \
 	done
+
+html: $(STAMP)  ## run every chapter once (full size) and write the course as a static website in build/html
+	$(PY) -m ipclab html build/html
 
 labs: $(STAMP)  ## regenerate labs/ from solutions/
 	$(PY) -m ipclab labs

@@ -1,5 +1,5 @@
 """Command line: ``python -m ipclab check LAB [ANSWER ...]``, ``labs``, ``bench [NAME] [--size BYTES]``,
-``course [ROOT]`` and ``jupyter-config DIR --role learner|instructor``."""
+``course [ROOT]``, ``jupyter-config DIR --role learner|instructor`` and ``html [OUT]``."""
 
 from __future__ import annotations
 
@@ -24,6 +24,10 @@ def main(argv: list[str] | None = None) -> int:
     course = sub.add_parser("course", help="write an nbgrader course folder (config, source/labNN/) from solutions/")
     course.add_argument("root", nargs="?", type=Path, default=Path("build/course"))
     course.add_argument("--solutions", type=Path, default=Path("solutions"))
+    site = sub.add_parser("html", help="run every chapter once and write the course as a static website")
+    site.add_argument("out", nargs="?", type=Path, default=Path("build/html"))
+    site.add_argument("--notebooks", type=Path, default=Path("notebooks"))
+    site.add_argument("--labs", type=Path, default=Path("labs"))
     roles = sub.add_parser("jupyter-config", help="show nbgrader's instructor panels in JupyterLab, or hide them")
     roles.add_argument("config_dir", type=Path, help="the Jupyter config folder (JUPYTER_CONFIG_DIR)")
     roles.add_argument("--role", choices=["learner", "instructor"], required=True)
@@ -62,6 +66,12 @@ def main(argv: list[str] | None = None) -> int:
 
         for path in make_course(args.root, args.solutions):
             print(f"wrote {path}")
+        return 0
+    if args.command == "html":
+        from ipclab.site import build
+
+        pages = build(args.out, sorted(args.notebooks.glob("[0-9][0-9]_*.ipynb")), sorted(args.labs.glob("lab*.ipynb")))
+        print(f"wrote {len(pages)} pages; open {pages[0].resolve()}")
         return 0
     if args.command == "jupyter-config":
         from ipclab.course import jupyter_config

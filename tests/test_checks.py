@@ -65,7 +65,7 @@ def test_grade_raises_with_the_verdict_and_reuses_a_verdict_for_the_same_source(
     from ipclab import checks
 
     shutil.copy(ANSWERS / "lab03_ex1_falsy_end_test.py", tmp_path / "lab03_ex1.py")
-    with pytest.raises(AssertionError, match="WRONG -- .*treats 0 as the end"):
+    with pytest.raises(AssertionError, match=r"(?s)WRONG -- .*treats 0 as the end"):
         checks.grade("lab03", "ex1", tmp_path)
     monkeypatch.setattr(checks, "check_exercise", lambda *a: pytest.fail("the same answer was checked again"))
     with pytest.raises(AssertionError, match="treats 0 as the end"):

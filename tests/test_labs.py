@@ -1,19 +1,19 @@
-"""Labs: generated from solutions, checked by `python -m ipclab check`."""
+"""Lab answers checked by `python -m ipclab check`, under the start method of this run.
+
+Each wrong answer must be named, on every run; correct answers written
+another way must pass.  (That each solution passes is asserted by running it:
+nbval executes solutions/, whose grading cells fail unless every check
+passes.)  `make test` runs this under each start method it tests.
+"""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import nbformat
 import pytest
-from nbclient import NotebookClient
-
-from ipclab.checks import exercises
-from ipclab.labmaker import make_lab
 
 ROOT = Path(__file__).resolve().parent.parent
 ANSWERS = Path(__file__).resolve().parent / "answers"
@@ -75,36 +75,6 @@ def check(*args: str) -> tuple[int, str, float]:
     return done.returncode, done.stdout + done.stderr, time.perf_counter() - t0
 
 
-def test_there_are_labs():
-    assert "lab01" in LABS
-
-
-@pytest.mark.parametrize("lab", LABS)
-def test_labs_are_generated_from_solutions(lab):
-    generated = make_lab(ROOT / "solutions" / f"{lab}.ipynb")
-    assert (ROOT / "labs" / f"{lab}.ipynb").read_text() == generated, "labs/ is stale: run `make labs`"
-    assert "### BEGIN SOLUTION" not in generated and "raise NotImplementedError()" in generated
-
-
-# That each solution passes is asserted by running it: nbval executes solutions/, whose grading
-# cells (one per exercise) fail unless that exercise's check passes.
-
-
-@pytest.mark.parametrize("lab", LABS)
-def test_every_exercise_has_a_grading_cell_worth_points(lab):
-    nb = nbformat.read(ROOT / "solutions" / f"{lab}.ipynb", as_version=4)
-    graded = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
-    assert [c.source.split("#")[0].strip() for c in graded] == [f'grade("{lab}", "{ex.name}")' for ex in exercises(lab)]
-    assert all(c.metadata.nbgrader["points"] > 0 and c.metadata.nbgrader["locked"] for c in graded)
-
-
-@pytest.mark.parametrize("lab", LABS)
-def test_the_unsolved_lab_is_not_solved_yet(lab):
-    code, out, _ = check(lab)  # default: labs/LAB.ipynb
-    assert code == 1
-    assert out.count("not solved yet") == len(exercises(lab)), out
-
-
 @pytest.mark.parametrize("answer", sorted(WRONG))
 def test_a_wrong_answer_is_named(answer):
     lab, exercise = answer.split("_")[:2]
@@ -134,23 +104,3 @@ def test_a_right_answer_written_another_way_passes(answer):
     _, out, _ = check(lab, str(answer))
     line = next(line for line in out.splitlines() if line.startswith(f"{lab} {exercise} "))
     assert "PASS" in line, line
-
-
-def test_every_wrong_answer_fixture_is_listed():
-    assert sorted(p.name for p in ANSWERS.glob("lab*.py")) == sorted(WRONG)
-
-
-@pytest.mark.parametrize("lab", LABS)
-def test_the_lab_notebook_runs_and_its_check_says_not_solved_yet(lab, tmp_path):
-    shutil.copy(ROOT / "labs" / f"{lab}.ipynb", tmp_path)
-    nb = nbformat.read(tmp_path / f"{lab}.ipynb", as_version=4)
-    NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
-                   resources={"metadata": {"path": str(tmp_path)}}).execute()
-    graded = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
-    others = [c for c in nb.cells if c.cell_type == "code" and c not in graded]
-    text = "".join(o.get("text", "") for c in others for o in c.outputs)
-    assert text.count("not solved yet") == len(exercises(lab)), text
-    assert not [o for c in others for o in c.outputs if o.output_type == "error"]
-    errors = [o for c in graded for o in c.outputs if o.output_type == "error"]
-    assert len(errors) == len(graded) and all(
-        o.ename == "AssertionError" and "not solved yet" in o.evalue for o in errors), errors

@@ -10,18 +10,20 @@ import urllib.request
 from pathlib import Path
 
 import psutil
+import pytest
 
 from tests.support import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_make_lab_serves_the_course_and_stops_on_ctrl_c():
+def test_make_lab_serves_the_course_and_stops_on_ctrl_c(tmp_path):
     port, token = free_port(), "ipclab-test-token"
     args = f"--no-browser --ip=127.0.0.1 --port={port} --IdentityProvider.token={token}"
+    log = tmp_path / "lab.log"
     proc = subprocess.Popen(
         ["make", "--no-print-directory", "lab", f"LAB_ARGS={args}"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
     )
     try:
         status, deadline = None, time.monotonic() + 60
@@ -32,10 +34,15 @@ def test_make_lab_serves_the_course_and_stops_on_ctrl_c():
                     status = response.status
             except OSError:
                 time.sleep(0.5)
-        assert status == 200
+        assert status == 200, log.read_text()
+        while "Use Control-C to stop this server" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.2)  # a learner presses Ctrl-C once the server says it is running
         members = [proc.pid] + [p.pid for p in psutil.Process(proc.pid).children(recursive=True)]
         os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in the terminal does
-        proc.wait(timeout=20)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"make lab still ran 20 s after Ctrl-C:\n{log.read_text()[-3000:]}")
         gone, alive = psutil.wait_procs([psutil.Process(pid) for pid in members if psutil.pid_exists(pid)], timeout=20)
         assert alive == [], f"still running after Ctrl-C: {alive}"
     finally:
