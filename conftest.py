@@ -69,12 +69,12 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
     kernel = _kernel_pid(item) if last_cell else None
     servers: set[tuple[str, int]] = set()
     if kernel and psutil.pid_exists(kernel):
-        left = leftover_children(grace=5.0, pid=kernel)
+        left = leftover_children(grace=3.0, pid=kernel)
         servers = listening_sockets(kernel) - _listening_before.pop(item.parent.nodeid, set())
     text = describe(left)  # now, while they still run
     yield
     if last_cell:
-        escaped = leftover_children(grace=5.0)
+        escaped = leftover_children(grace=3.0)
         text = "\n".join(filter(None, [text, describe(escaped)]))
         kill(left + escaped)
         if left or escaped:
@@ -82,7 +82,7 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
             pytest.fail(f"{item.parent.name} left {count} process(es) running:\n{text}", pytrace=False)
         if servers:
             pytest.fail(f"{item.parent.name} left a server listening on {sorted(servers)}", pytrace=False)
-        leaked = ipc_names(grace=5.0, besides=_shm_before.pop(item.parent.nodeid, set()))
+        leaked = ipc_names(grace=3.0, besides=_shm_before.pop(item.parent.nodeid, set()))
         if leaked:
             remove_ipc_names(leaked)
             pytest.fail(f"{item.parent.name} left {len(leaked)} name(s) behind: {', '.join(sorted(leaked))}",

@@ -15,10 +15,10 @@ NAP_ARGS = [(NAP, 0), (NAP, 3), (NAP, 0), (NAP, 4)]
 
 def check_run_all(answer: ModuleType) -> None:
     """Four 0.5 s naps with exit codes 0, 3, 0, 4 must take about 0.5 s, not 2 s."""
-    call = call_with_deadline(answer.run_all, processes.nap, NAP_ARGS, timeout=5)
+    call = call_with_deadline(answer.run_all, processes.nap, NAP_ARGS, timeout=3)
     if not call.finished:
         stop_children()
-        raise Wrong("run_all() did not return within 5 s for four 0.5 s naps: did you join a process that "
+        raise Wrong("run_all() did not return within 3 s for four 0.5 s naps: did you join a process that "
                     "never ends, or one you never started?")
     if call.error is not None:
         raise call.error

@@ -30,9 +30,9 @@ def check_drain(answer: ModuleType) -> None:
     child = mp.Process(target=queues.producer, args=(q, WAITING))
     child.start()
     child.join(10)
-    call = call_with_deadline(answer.drain, q, 0.1, timeout=5)
+    call = call_with_deadline(answer.drain, q, 0.1, timeout=3)
     if not call.finished:
-        raise Wrong("drain() was still waiting 5 s after the last item: a get() without a timeout blocks "
+        raise Wrong("drain() was still waiting 3 s after the last item: a get() without a timeout blocks "
                     "forever once the queue is empty. Use get(timeout=timeout) and stop at queue.Empty.")
     if call.error is not None:
         raise call.error

@@ -58,7 +58,7 @@ def check_kitchen(answer: ModuleType) -> None:
     """Several kitchens: every bun eaten once, every process ended, the call returns."""
     for cooks, diners in KITCHENS:
         expected = list(range(cooks * BUNS_PER_COOK))
-        call = call_with_deadline(answer.kitchen, cooks, diners, BUNS_PER_COOK, timeout=8)
+        call = call_with_deadline(answer.kitchen, cooks, diners, BUNS_PER_COOK, timeout=5)
         if not call.finished:
             stuck = stop_children()
             raise Wrong(f"kitchen({cooks}, {diners}, {BUNS_PER_COOK}) never returned; {stuck} process(es) were "

@@ -59,7 +59,7 @@ def check_diner(answer: ModuleType) -> None:
     eaten.gate.set()
     for bun in range(1, BUNS):
         buns.put(bun)
-    call = call_with_deadline(buns.join, timeout=5)
+    call = call_with_deadline(buns.join, timeout=3)
     eaten_at_join = len(_drain(eaten.queue))
     time.sleep(0.3)  # let a diner that calls task_done() once too often fail
     failures = _drain(errors)
@@ -82,7 +82,7 @@ def check_kitchen(answer: ModuleType) -> None:
     """Several kitchens: all buns eaten once, join() used, diners are daemons."""
     for cooks, diners in KITCHENS:
         expected = list(range(cooks * BUNS_PER_COOK))
-        call = call_with_deadline(answer.kitchen, cooks, diners, BUNS_PER_COOK, timeout=8)
+        call = call_with_deadline(answer.kitchen, cooks, diners, BUNS_PER_COOK, timeout=5)
         running = context().active_children()
         not_daemons = [p for p in running if not p.daemon]
         stop_children()

@@ -112,7 +112,7 @@ def run_answer_stage(answer: ModuleType, items: list, fn) -> tuple[list, bool, t
     stage.start()
     r1.close()
     w2.close()
-    got, eof = collect(r2, timeout=5)
+    got, eof = collect(r2, timeout=3)
     r2.close()
     for p in (producer, stage):
         p.join(3)
@@ -137,7 +137,7 @@ def check_stage(answer: ModuleType) -> None:
         raise Wrong(f"your stage stopped at the item {falsy}: `if not item` treats 0, b'' and '' as the end. "
                     "A pipe's end is EOFError and nothing else; send falsy items on like any other.")
     if not eof:
-        raise Wrong("the collector never saw EOF from your stage within 5 s of its input ending: break out "
+        raise Wrong("the collector never saw EOF from your stage within 3 s of its input ending: break out "
                     "of your loop on EOFError, and close `outbox`.")
     expected = [double(i) for i in ITEMS]
     if got != expected:
@@ -217,7 +217,7 @@ def check_pipeline(answer: ModuleType) -> None:
         rec = RecordingContext(method)
         if hasattr(answer, "context"):
             answer.context = lambda method=None, rec=rec: rec
-        call = call_with_deadline(answer.pipeline, ITEMS, double, timeout=5)
+        call = call_with_deadline(answer.pipeline, ITEMS, double, timeout=3)
         under = f" (under {method})" if method != methods[0] else ""
         if not call.finished:
             diagnosis = which_end(rec)

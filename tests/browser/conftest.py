@@ -26,6 +26,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from ipclab.course import jupyter_config
 from tests.support import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,7 +69,8 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     for name, values in SETTINGS.items():
         (state / "settings" / name).parent.mkdir(parents=True, exist_ok=True)
         (state / "settings" / name).write_text(json.dumps(values))
-    env = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=str(state / "settings"),
+    jupyter_config(state / "config", "learner")  # what `make lab` gives a learner
+    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(state / "config"), JUPYTERLAB_SETTINGS_DIR=str(state / "settings"),
                JUPYTERLAB_WORKSPACES_DIR=str(state / "workspaces"), JUPYTER_RUNTIME_DIR=str(state / "runtime"),
                IPCLAB_QUICK="1")
     port, token = free_port(), secrets.token_hex(16)

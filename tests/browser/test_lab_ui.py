@@ -11,6 +11,8 @@ an explorer's slider re-runs its experiment and redraws its plot.
 from __future__ import annotations
 
 import re
+import urllib.error
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -171,3 +173,15 @@ def test_a_widget_without_its_front_end_fails_naming_notebook_and_cell(page, lab
     run = run_in_lab(page, lab, "broken_widget.ipynb", screenshot=SCREENSHOTS / "broken_widget.png")
     assert any(p.startswith("broken_widget.ipynb, cell 3: a widget was not displayed") for p in run.problems), run.problems
     assert "ipclab-no-such-widget" in run.problems[0]
+
+
+def test_a_learner_has_nbgrader_validate_but_no_instructor_panels(page, lab):
+    page.goto(lab.page_url("labs/lab02.ipynb"))
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+    page.wait_for_selector(".validate-button", state="visible", timeout=30_000)
+    config = page.evaluate("() => JSON.parse(document.getElementById('jupyter-config-data').textContent)")
+    assert "@jupyter/nbgrader:formgrader" in config["disabledExtensions"]
+    assert "@jupyter/nbgrader:create-assignment" in config["disabledExtensions"]
+    request = urllib.request.Request(f"{lab.url}/formgrader", headers={"Authorization": f"token {lab.token}"})
+    with pytest.raises(urllib.error.HTTPError, match="404"):
+        urllib.request.urlopen(request, timeout=30)
