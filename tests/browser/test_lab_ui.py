@@ -165,7 +165,8 @@ def test_a_learner_opens_a_lab_and_sees_not_solved_yet(page, lab):
     assert not run.problems, "\n".join(run.problems)
     assert run.printed.count("not solved yet") == 3, run.printed
     # Run All stops at the first grading cell, which fails naming why; the cleanup cell before it has run.
-    assert len(run.graded_errors) == 1 and "AssertionError: lab01 ex1" in run.graded_errors[0], run.graded_errors
+    assert len(run.graded_errors) == 1, run.graded_errors
+    assert "lab01 ex1 (start them all, then join): not solved yet" in run.graded_errors[0], run.graded_errors
     assert "No child process left running." in run.printed
 
 
