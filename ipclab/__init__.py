@@ -15,14 +15,17 @@ Modules:
 - :mod:`ipclab.plots`    -- timelines, queue depth, rate-versus-parameter plots.
 - :mod:`ipclab.sandbox`  -- run code that may hang or crash, and clean up.
 - :mod:`ipclab.cleanup`  -- find and stop child processes left behind, and
-  release what a notebook leaves in ``/dev/shm``.
+  release what a notebook leaves in ``/dev/shm`` and the temporary folder.
 - :mod:`ipclab.checks`   -- lab checks and ``python -m ipclab check``;
   :mod:`ipclab.labchecks` holds each lab's exercises.
 - :mod:`ipclab.labmaker` -- makes ``labs/`` from ``solutions/`` (``make labs``).
+- :mod:`ipclab.course`   -- the nbgrader course folder (``make course``) and
+  JupyterLab set up for a learner or an instructor.
+- :mod:`ipclab.site`     -- the course as a static website (``make html``).
 - :mod:`ipclab.widgets`  -- a base for explorers that re-run real experiments.
 - :mod:`ipclab.listing`  -- show a worker's source in a notebook.
 - :mod:`ipclab.workers`  -- the chapters' workers, one module per topic
-  (processes, queues, kitchen, pipes, shared, pools): the code that runs in
+  (processes, queues, kitchen, pipes, shared, pools, echo, crawler): the code that runs in
   child processes and that the notebooks show.
 """
 

@@ -86,8 +86,7 @@ def export(nb: nbformat.NotebookNode, title: str, info: str, home: str) -> str:
 
 def index(chapters: list[Page], labs: list[Page], info: str) -> str:
     """The home page: the chapter table and the labs."""
-    rows = "\n".join(f'<tr><td>{html.escape(p.source.stem[:2])}</td><td><a href="{p.href}">{html.escape(p.title)}</a></td></tr>'
-                     for p in chapters)
+    rows = "\n".join(f'<tr><td><a href="{p.href}">{html.escape(p.title)}</a></td></tr>' for p in chapters)
     lab_items = "\n".join(f'<li><a href="{p.href}">{html.escape(p.title)}</a></li>' for p in labs)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>ipc-course</title>
