@@ -156,6 +156,36 @@ def remove_ipc_names(names: set[str]) -> None:
             name.unlink(missing_ok=True)
 
 
+def _stop_forkserver() -> None:
+    from multiprocessing import forkserver
+
+    forkserver._forkserver._stop()
+
+
+def _stop_resource_tracker() -> None:
+    from multiprocessing import resource_tracker
+
+    stop = getattr(resource_tracker._resource_tracker, "_stop", None)
+    if stop is not None:
+        stop()
+
+
+def stop_helpers() -> None:
+    """Stop multiprocessing's helper processes, the forkserver and the resource tracker; they restart when needed.
+
+    A Jupyter kernel that still has a child process when it is shut down is
+    killed with its process group, so its exit handlers never run and
+    multiprocessing's temporary folder (``pymp-*``) stays behind; a kernel
+    without children exits normally.  An explorer calls this after each run,
+    so moving a slider after a notebook's last cell leaves nothing either.
+    The resource tracker unlinks the names it still holds as it stops: a
+    queue or lock made earlier can no longer be handed to a new ``spawn``ed
+    child afterwards.
+    """
+    _stop_forkserver()
+    _stop_resource_tracker()
+
+
 def release_ipc() -> None:
     """Release the named semaphores, shared memory and temporary sockets this process and its dead children hold.
 
@@ -172,10 +202,8 @@ def release_ipc() -> None:
     and never released.  Objects made before this call are unusable
     afterwards; new ones work (helpers start again when needed).
     """
-    from multiprocessing import forkserver, resource_tracker, util
+    from multiprocessing import util
 
-    forkserver._forkserver._stop()
+    _stop_forkserver()  # first: its socket is in the temporary folder the finalizers remove
     util._run_finalizers()  # what interpreter exit runs, short of joining threads
-    stop = getattr(resource_tracker._resource_tracker, "_stop", None)
-    if stop is not None:
-        stop()
+    _stop_resource_tracker()

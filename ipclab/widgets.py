@@ -2,7 +2,9 @@
 
 An explorer never replays stored numbers: every change of a control re-runs a
 small experiment (keep it to a few seconds) and redraws from its result.  The
-controls are disabled while it runs, so a learner cannot queue up runs.
+controls are disabled while it runs, so a learner cannot queue up runs, and
+multiprocessing's helper processes are stopped after each run, so playing with
+an explorer after a notebook's last cell leaves nothing behind either.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 from IPython.display import clear_output, display
 from matplotlib.figure import Figure
+
+from ipclab.cleanup import stop_helpers
 
 
 class Explorer:
@@ -69,6 +73,7 @@ class Explorer:
             self.status.value = f"<b>the experiment failed:</b> {type(exc).__name__}: {exc}"
             raise
         finally:
+            stop_helpers()  # no helper process outlives a run (see ipclab.cleanup.stop_helpers)
             for control in self.controls.values():
                 control.disabled = False
         return self.result

@@ -43,3 +43,14 @@ def test_a_failing_experiment_is_reported_and_releases_the_controls():
         pass
     assert "no cores left" in explorer.status.value
     assert not slider.disabled
+
+
+def test_no_helper_process_outlives_a_run():
+    import psutil
+
+    from ipclab.workers import processes
+
+    explorer = Explorer({"n": widgets.IntSlider(value=1)}, lambda n: processes.start_and_join(n, "forkserver"),
+                        lambda result, fig: None)
+    explorer.run()  # started the forkserver (and the resource tracker)
+    assert psutil.Process().children() == []
