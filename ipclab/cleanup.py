@@ -170,7 +170,7 @@ def _stop_resource_tracker() -> None:
         stop()
 
 
-def stop_helpers() -> None:
+def stop_helpers() -> bool:
     """Stop multiprocessing's helper processes, the forkserver and the resource tracker; they restart when needed.
 
     A Jupyter kernel that still has a child process when it is shut down is
@@ -181,9 +181,17 @@ def stop_helpers() -> None:
     The resource tracker unlinks the names it still holds as it stops: a
     queue or lock made earlier can no longer be handed to a new ``spawn``ed
     child afterwards.
+
+    Nothing is stopped while another child runs (a manager from an earlier
+    cell, say): the tracker only exits once every process holding its pipe
+    has, so stopping it would wait for that child.  Returns whether the
+    helpers were stopped.
     """
+    if any(not is_helper(p) for p in psutil.Process().children(recursive=True)):
+        return False
     _stop_forkserver()
     _stop_resource_tracker()
+    return True
 
 
 def release_ipc() -> None:

@@ -5,7 +5,8 @@ project's environment, with a project-local settings folder (no news pop-up,
 every cell kept in the page).  It serves a temporary copy of the notebooks,
 so saving an executed notebook never touches the committed ones.  At the end
 the kernels are shut down through the server's API, the server is stopped by
-its pid, and the test fails if any process is left.
+its pid, and the test fails if any process is left, or a semaphore, shared
+memory block or multiprocessing temporary folder.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from ipclab.cleanup import ipc_names, remove_ipc_names
 from ipclab.course import jupyter_config
 from tests.support import free_port
 
@@ -73,6 +75,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     env = dict(os.environ, JUPYTER_CONFIG_DIR=str(state / "config"), JUPYTERLAB_SETTINGS_DIR=str(state / "settings"),
                JUPYTERLAB_WORKSPACES_DIR=str(state / "workspaces"), JUPYTER_RUNTIME_DIR=str(state / "runtime"),
                IPCLAB_QUICK="1")
+    before = ipc_names()
     port, token = free_port(), secrets.token_hex(16)
     command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
                f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}"]
@@ -107,6 +110,9 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         for proc in alive:
             proc.kill()
         assert not alive, f"processes left after stopping JupyterLab: {alive}"
+        left = ipc_names(grace=3.0, besides=before)  # explorers were moved after each notebook's last cell
+        remove_ipc_names(left)
+        assert not left, f"left behind by the kernels: {sorted(left)}"
 
 
 @pytest.fixture(scope="session")
