@@ -163,11 +163,12 @@ def _stop_forkserver() -> None:
 
 
 def _stop_resource_tracker() -> None:
+    """Stop the resource tracker if this process started it (a spawned child uses its parent's)."""
     from multiprocessing import resource_tracker
 
-    stop = getattr(resource_tracker._resource_tracker, "_stop", None)
-    if stop is not None:
-        stop()
+    tracker = resource_tracker._resource_tracker
+    if getattr(tracker, "_pid", None) is not None and hasattr(tracker, "_stop"):
+        tracker._stop()
 
 
 def stop_helpers() -> bool:

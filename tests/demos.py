@@ -74,3 +74,18 @@ def manager_then_hang() -> None:
     manager = context().Manager()
     manager.dict()
     threading.Event().wait()
+
+
+def children_after_an_explorer_run() -> list[str]:
+    """Run an explorer whose experiment starts a forkserver child; return the command lines of the children left."""
+    import ipywidgets as widgets
+    import matplotlib
+    import psutil
+
+    matplotlib.use("Agg")
+    from ipclab.widgets import Explorer
+    from ipclab.workers import processes
+
+    Explorer({"n": widgets.IntSlider(value=1)}, lambda n: processes.start_and_join(n, "forkserver"),
+             lambda result, fig: None).run()
+    return [" ".join(p.cmdline()) for p in psutil.Process().children(recursive=True)]
