@@ -156,18 +156,28 @@ def remove_ipc_names(names: set[str]) -> None:
             name.unlink(missing_ok=True)
 
 
+def _is_my_child(pid: int | None) -> bool:
+    """True if ``pid`` is a running child of this process (a forked child inherits its parent's helper pids)."""
+    try:
+        return pid is not None and psutil.Process(pid).ppid() == os.getpid()
+    except psutil.Error:
+        return False
+
+
 def _stop_forkserver() -> None:
+    """Stop the forkserver if this process started it."""
     from multiprocessing import forkserver
 
-    forkserver._forkserver._stop()
+    if _is_my_child(getattr(forkserver._forkserver, "_forkserver_pid", None)):
+        forkserver._forkserver._stop()
 
 
 def _stop_resource_tracker() -> None:
-    """Stop the resource tracker if this process started it (a spawned child uses its parent's)."""
+    """Stop the resource tracker if this process started it (a child shares its parent's)."""
     from multiprocessing import resource_tracker
 
     tracker = resource_tracker._resource_tracker
-    if getattr(tracker, "_pid", None) is not None and hasattr(tracker, "_stop"):
+    if _is_my_child(getattr(tracker, "_pid", None)) and hasattr(tracker, "_stop"):
         tracker._stop()
 
 
