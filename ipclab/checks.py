@@ -267,12 +267,17 @@ def _answer_line(tb: str, module: str) -> str:
 _given: dict[tuple[str, str], tuple[str | None, Verdict]] = {}
 
 
-def _judge(lab: str, exercise: Exercise, folder: Path) -> Verdict:
-    """:func:`check_exercise`, remembered with the answer's source for :func:`grade`."""
-    verdict = check_exercise(lab, exercise, folder)
-    answer = folder / f"{exercise.module}.py"
-    _given[(lab, exercise.name)] = (answer.read_text() if answer.exists() else None, verdict)
-    return verdict
+def _judge(lab: str, chosen: list[Exercise], answers: list[Path]) -> list[Verdict]:
+    """Check the ``chosen`` exercises against ``answers``; remember each verdict with its answer's source for :func:`grade`."""
+    verdicts = []
+    with tempfile.TemporaryDirectory(prefix=f"ipclab-{lab}-") as tmp:
+        _collect(lab, answers, Path(tmp))
+        for exercise in chosen:
+            verdict = check_exercise(lab, exercise, Path(tmp))
+            answer = Path(tmp) / f"{exercise.module}.py"
+            _given[(lab, exercise.name)] = (answer.read_text() if answer.exists() else None, verdict)
+            verdicts.append(verdict)
+    return verdicts
 
 
 def check(lab: str, *answers: str | Path) -> list[Verdict]:
@@ -283,10 +288,7 @@ def check(lab: str, *answers: str | Path) -> list[Verdict]:
     modules its ``%%writefile`` cells have just written.
     """
     lab_exercises = exercises(lab)  # an unknown lab is an error before anything else
-    paths = [Path(a) for a in answers] or [learner_notebook(lab)]
-    with tempfile.TemporaryDirectory(prefix=f"ipclab-{lab}-") as tmp:
-        _collect(lab, paths, Path(tmp))
-        verdicts = [_judge(lab, ex, Path(tmp)) for ex in lab_exercises]
+    verdicts = _judge(lab, lab_exercises, [Path(a) for a in answers] or [learner_notebook(lab)])
     for verdict in verdicts:
         print(verdict)
     return verdicts
@@ -310,9 +312,7 @@ def grade(lab: str, exercise: str, folder: str | Path = ".") -> None:
     source = answer.read_text() if answer.exists() else None
     seen, verdict = _given.get((lab, exercise), (None, None))
     if verdict is None or seen != source:
-        with tempfile.TemporaryDirectory(prefix=f"ipclab-{lab}-") as tmp:
-            _collect(lab, [Path(folder)], Path(tmp))
-            verdict = _judge(lab, chosen, Path(tmp))
+        [verdict] = _judge(lab, [chosen], [Path(folder)])
     if not verdict.passed:  # in lines short enough for `nbgrader validate`, which cuts longer ones
         raise AssertionError("\n" + textwrap.fill(str(verdict), 80, break_long_words=False))
     print(verdict)

@@ -181,7 +181,7 @@ def _stop_resource_tracker() -> None:
         tracker._stop()
 
 
-def stop_helpers() -> bool:
+def stop_helpers() -> None:
     """Stop multiprocessing's helper processes, the forkserver and the resource tracker; they restart when needed.
 
     A Jupyter kernel that still has a child process when it is shut down is
@@ -195,14 +195,12 @@ def stop_helpers() -> bool:
 
     Nothing is stopped while another child runs (a manager from an earlier
     cell, say): the tracker only exits once every process holding its pipe
-    has, so stopping it would wait for that child.  Returns whether the
-    helpers were stopped.
+    has, so stopping it would wait for that child.
     """
     if any(not is_helper(p) for p in psutil.Process().children(recursive=True)):
-        return False
+        return
     _stop_forkserver()
     _stop_resource_tracker()
-    return True
 
 
 def release_ipc() -> None:

@@ -76,10 +76,14 @@ def without_widgets(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
-def export(nb: nbformat.NotebookNode, title: str, info: str, home: str) -> str:
+def exporter() -> HTMLExporter:
+    """nbconvert's HTML exporter with the course's offline template (made once per build: it loads the templates)."""
+    return HTMLExporter(extra_template_basedirs=[str(TEMPLATE.parent)], template_name=TEMPLATE.name)
+
+
+def export(html_exporter: HTMLExporter, nb: nbformat.NotebookNode, title: str, info: str, home: str) -> str:
     """The notebook as one self-contained HTML page."""
-    exporter = HTMLExporter(extra_template_basedirs=[str(TEMPLATE.parent)], template_name=TEMPLATE.name)
-    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}, "ipclab_run": f" · {html.escape(info)}",
+    body, _ = html_exporter.from_notebook_node(nb, resources={"metadata": {"name": title}, "ipclab_run": f" · {html.escape(info)}",
                                                          "ipclab_home": home})
     return body
 
@@ -119,7 +123,7 @@ def build(out: Path, chapters: list[Path], labs: list[Path], run: bool = True) -
     """
     out.mkdir(parents=True, exist_ok=True)
     (out / "labs").mkdir(exist_ok=True)
-    info = run_info()
+    info, html_exporter = run_info(), exporter()
     pages: list[Page] = []
     written = [out / "index.html"]
     for path in chapters:
@@ -127,14 +131,14 @@ def build(out: Path, chapters: list[Path], labs: list[Path], run: bool = True) -
         if run:
             execute(nb, path.parent)
         page = Page(path, title_of(nb, path.stem), f"{path.stem}.html")
-        (out / page.href).write_text(export(without_widgets(nb), page.title, info, "index.html"), encoding="utf-8")
+        (out / page.href).write_text(export(html_exporter, without_widgets(nb), page.title, info, "index.html"), encoding="utf-8")
         pages.append(page)
         written.append(out / page.href)
     lab_pages = []
     for path in labs:
         nb = nbformat.read(path, as_version=4)
         page = Page(path, title_of(nb, path.stem), f"labs/{path.stem}.html")
-        (out / page.href).write_text(export(nb, page.title, "the exercises, not run", "../index.html"), encoding="utf-8")
+        (out / page.href).write_text(export(html_exporter, nb, page.title, "the exercises, not run", "../index.html"), encoding="utf-8")
         lab_pages.append(page)
         written.append(out / page.href)
     (out / "index.html").write_text(index(pages, lab_pages, info), encoding="utf-8")
