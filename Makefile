@@ -61,15 +61,23 @@ endif
 course: $(STAMP)  ## write the nbgrader course folder $(COURSE) (config, source/labNN/) from solutions/
 	$(PY) -m ipclab course $(COURSE)
 
+# Tests that mostly wait (a hung answer's deadline, a kernel starting) run JOBS at a time;
+# notebooks, whose cells measure, and the tests marked `serial` run one at a time.
+JOBS  ?= 4
+UNIT  := tests --ignore=tests/browser --ignore=tests/test_labs.py
+
 test: $(STAMP)  ## unit tests, then notebooks and lab checks under each of METHODS
-	IPCLAB_QUICK=1 $(PY) -m pytest tests --ignore=tests/browser --ignore=tests/test_labs.py
+	IPCLAB_QUICK=1 $(PY) -m pytest -n $(JOBS) -m "not serial" $(UNIT)
+	IPCLAB_QUICK=1 $(PY) -m pytest -m serial $(UNIT)
 	$(MAKE) --no-print-directory test-notebooks
 
 test-notebooks: $(STAMP)  ## execute notebooks/ and solutions/, and check the labs, under each of METHODS
 	@set -e; for m in $(METHODS); do \
 	  echo "== notebooks and labs under start method: $$m"; \
 	  if [ "$$m" = default ]; then unset IPCLAB_START_METHOD; else export IPCLAB_START_METHOD=$$m; fi; \
-	  IPCLAB_QUICK=1 $(PY) -m pytest $(NBVAL) notebooks solutions tests/test_labs.py; \
+	  IPCLAB_QUICK=1 $(PY) -m pytest $(NBVAL) notebooks solutions; \
+	  IPCLAB_QUICK=1 $(PY) -m pytest -n $(JOBS) -m "not serial" tests/test_labs.py; \
+	  IPCLAB_QUICK=1 $(PY) -m pytest -m serial tests/test_labs.py; \
 	done
 
 $(BROWSER_STAMP): $(STAMP)
@@ -105,9 +113,9 @@ html: $(STAMP)  ## run every chapter once (full size) and write the course as a 
 labs: $(STAMP)  ## regenerate labs/ from solutions/
 	$(PY) -m ipclab labs
 
-bench: $(STAMP)  ## the toolkit's own costs, then every mechanism at 8 B, 64 KiB and 1 MiB (full size)
+bench: $(STAMP)  ## the toolkit's own costs, then chapter 10's full comparison: table, CSV and figure in results/
 	$(PY) -m ipclab bench toolkit
-	$(PY) -m ipclab bench all
+	$(PY) -m ipclab bench compare --out results
 
 clean:  ## remove the virtual environments and everything the build or Jupyter made
 	rm -rf .venv .venv-* .jupyter build *.egg-info

@@ -1,4 +1,4 @@
-"""Command line: ``python -m ipclab check LAB [ANSWER ...]``, ``labs``, ``bench [NAME] [--size BYTES]``,
+"""Command line: ``python -m ipclab check LAB [ANSWER ...]``, ``labs``, ``bench [NAME|compare] [--size BYTES]``,
 ``course [ROOT]``, ``jupyter-config DIR --role learner|instructor`` and ``html [OUT]``."""
 
 from __future__ import annotations
@@ -37,11 +37,13 @@ def main(argv: list[str] | None = None) -> int:
                     "one warm-up, then REPEATS timed runs (process start excluded). Prints one line per "
                     "measurement, then its figures as one JSON object.",
     )
-    bench.add_argument("name", nargs="?", help="a mechanism from --list, 'all', or 'toolkit'")
+    bench.add_argument("name", nargs="?", help="a mechanism from --list, 'all', 'compare' or 'toolkit'")
     bench.add_argument("--list", action="store_true", help="list the mechanisms and exit")
     bench.add_argument("--size", type=int, action="append", help="payload bytes (repeatable; default 8, 65536, 1048576)")
     bench.add_argument("--repeats", type=int, default=5, help="timed runs per measurement (default 5)")
     bench.add_argument("--count", type=int, help="items per run (default: about 32 MiB worth, 16 to 20000)")
+    bench.add_argument("--out", type=Path, default=Path("results"),
+                       help="compare: write the CSV, figure and table into a new folder under OUT (default results/)")
     args = parser.parse_args(argv)
 
     if args.command == "check":
@@ -78,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
 
         jupyter_config(args.config_dir, args.role)
         return 0
+    if args.name == "compare":
+        return run_comparison(args.out, args.size, args.repeats)
     return run_bench(args.name, args.list, args.size or [8, 65536, 1 << 20], args.repeats, args.count)
 
 
@@ -88,6 +92,8 @@ def run_bench(name: str | None, list_only: bool, sizes: list[int], repeats: int,
     if list_only or not name:
         for m in mechanisms.MECHANISMS.values():
             print(f"{m.name:16} {m.title} (chapter {m.chapter})")
+        print(f"{'compare':16} chapter 10's comparison: every mechanism, 8 B to 1 MiB, throughput and latency, "
+              "with a table, a CSV file and a figure")
         print(f"{'toolkit':16} the course's own costs: a tracer event, starting a process, a sandbox run")
         return 0 if list_only else 2
     if name == "toolkit":
@@ -103,6 +109,30 @@ def run_bench(name: str | None, list_only: bool, sizes: list[int], repeats: int,
             print(f"{n} {size} B: {m}")
             print(mechanisms.summary_json(n, size, m), flush=True)
     return 0
+
+
+def run_comparison(out: Path, sizes: list[int] | None, repeats: int) -> int:
+    """``python -m ipclab bench compare``: chapter 10's comparison, written to a new folder under ``out``.
+
+    Also measures the machine's copy limit, and holds raw os.pipe and Queue at
+    8 B and 64 KiB against the independent script (exit status 1 if a pair
+    never agrees within 30%).
+    """
+    import time
+
+    from ipclab import comparison
+
+    payloads = sizes or list(comparison.sizes())
+    results = comparison.run(payloads=payloads, repeats=repeats)
+    limits = {size: comparison.copy_limit(size) for size in payloads}
+    checks = {f"{kind} {comparison.size_label(size)}": comparison.agree(kind, size)
+              for kind in ("os_pipe", "queue") for size in (8, 65536)}
+    folder = out / time.strftime("%Y%m%d-%H%M%S")
+    written = comparison.save(results, limits, folder, checks)
+    print((folder / "README.txt").read_text())
+    print("wrote " + ", ".join(str(p) for p in written))
+    agreed = all(abs(ours / theirs - 1) <= 0.30 for ours, theirs in (pairs[-1] for pairs in checks.values()))
+    return 0 if agreed else 1
 
 
 def toolkit_costs() -> None:

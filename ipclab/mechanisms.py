@@ -8,9 +8,14 @@ the parent start its clock, so process start is never in the figure.  The
 loops around the mechanism are as thin as Python allows (one call per item),
 so the figure is what the mechanism costs, not what the harness costs.
 
+:func:`round_trips` measures latency the same way: a fresh echoing child,
+ready, go, then the parent times ``rounds`` ping-pongs.  Both take a
+``batch``: many items per message (one longer byte string for the mechanisms
+that move bytes, a list of separate objects for the ones that pickle).
+
 The chapters (05, 10) and ``python -m ipclab bench`` use this same code.
 
-``throughput`` blocks on the mechanism's own receive call, without a timeout,
+``throughput`` and ``round_trips`` block on the mechanism's own receive call, without a timeout,
 because a timeout would add a ``poll`` per item to the very thing measured:
 run it through :func:`measure`, which runs it in the sandbox with a watchdog.
 """
@@ -74,14 +79,17 @@ class Mechanism:
 
     ``open(ctx, size)`` returns a :class:`Channel`; ``send(tx, payload,
     count)`` runs in the child, ``recv(rx, size, count)`` in the parent.
+    ``pickles`` says whether the payload is pickled on the way (so it may be
+    any object) or moved as raw bytes.
     """
 
     name: str
     title: str
     chapter: str
     open: Callable[[BaseContext, int], Channel]
-    send: Callable[[Any, bytes, int], None]
+    send: Callable[[Any, Any, int], None]
     recv: Callable[[Any, int, int], None]
+    pickles: bool = True
 
 
 def _one_way_pipe(ctx: BaseContext, size: int) -> Channel:
@@ -139,12 +147,27 @@ class Ring:
     """
 
     name: str
-    size: int
     free: Any
     conn: Any
 
 
 RING_SLOTS = 8
+_attached: dict[str, shared_memory.SharedMemory] = {}
+
+
+def _ring_buffer(name: str) -> memoryview:
+    """The block ``name`` mapped into this process: mapped on first use, then reused (a ping-pong sends one item per call)."""
+    block = _attached.get(name)
+    if block is None:
+        block = _attached[name] = shared_memory.SharedMemory(name=name)
+    return block.buf
+
+
+def _ring_detach(name: str) -> None:
+    """Unmap the block ``name`` if this process mapped it through :func:`_ring_buffer`."""
+    block = _attached.pop(name, None)
+    if block is not None:
+        block.close()
 
 
 def _shared_memory_ring(ctx: BaseContext, size: int) -> Channel:
@@ -155,112 +178,196 @@ def _shared_memory_ring(ctx: BaseContext, size: int) -> Channel:
     def close() -> None:
         reader.close()
         writer.close()
+        _ring_detach(block.name)
         block.close()
         block.unlink()
 
-    return Channel(Ring(block.name, size, free, writer), Ring(block.name, size, free, reader), close)
+    return Channel(Ring(block.name, free, writer), Ring(block.name, free, reader), close)
 
 
 def _ring_send(ring: Ring, payload: bytes, count: int) -> None:
-    block = shared_memory.SharedMemory(name=ring.name)
-    buf, size, acquire, send_bytes = block.buf, ring.size, ring.free.acquire, ring.conn.send_bytes
+    buf, size, acquire, send_bytes = _ring_buffer(ring.name), len(payload), ring.free.acquire, ring.conn.send_bytes
     for i in range(count):
         slot = i % RING_SLOTS
         acquire()
         buf[slot * size:(slot + 1) * size] = payload
         send_bytes(bytes((slot,)))
-    del buf  # a view into the block must go before close()
-    block.close()
 
 
 def _ring_recv(ring: Ring, size: int, count: int) -> None:
-    block = shared_memory.SharedMemory(name=ring.name)
-    buf, release, recv_bytes = block.buf, ring.free.release, ring.conn.recv_bytes
+    buf, release, recv_bytes = _ring_buffer(ring.name), ring.free.release, ring.conn.recv_bytes
     for _ in range(count):
         slot = recv_bytes()[0]
         bytes(buf[slot * size:(slot + 1) * size])
         release()
-    del buf
-    block.close()
 
 
 _PUT, _GET = _sending("put"), _receiving("get")
 MECHANISMS: dict[str, Mechanism] = {
     m.name: m
     for m in [
-        Mechanism("os_pipe", "raw os.pipe (os.write / os.read)", "05", _one_way_pipe, _os_pipe_send, _os_pipe_recv),
+        Mechanism("os_pipe", "raw os.pipe (os.write / os.read)", "05", _one_way_pipe, _os_pipe_send, _os_pipe_recv,
+                  pickles=False),
         Mechanism("pipe_bytes", "Pipe send_bytes / recv_bytes", "05", _one_way_pipe, _sending("send_bytes"),
-                  _receiving("recv_bytes")),
+                  _receiving("recv_bytes"), pickles=False),
         Mechanism("pipe_pickle", "Pipe send / recv (pickled)", "05", _one_way_pipe, _sending("send"), _receiving("recv")),
         Mechanism("queue", "Queue put / get", "02", _queue_of("Queue"), _PUT, _GET),
         Mechanism("simple_queue", "SimpleQueue put / get", "02", _queue_of("SimpleQueue"), _PUT, _GET),
         Mechanism("joinable_queue", "JoinableQueue put / get", "04", _queue_of("JoinableQueue"), _PUT, _GET),
         Mechanism("manager_queue", "Manager().Queue() put / get", "06", _manager_queue, _PUT, _GET),
         Mechanism("shared_memory", "SharedMemory ring (copy in, copy out)", "06", _shared_memory_ring,
-                  _ring_send, _ring_recv),
+                  _ring_send, _ring_recv, pickles=False),
     ]
 }
 
 
 def items_for(size: int) -> int:
-    """How many items one run moves: about 32 MiB (8 MiB in quick mode), 16 to 20 000 items."""
+    """How many items one throughput run moves: about 32 MiB (8 MiB in quick mode), 16 to 20 000 items."""
     target, most = (8 << 20, 5_000) if quick() else (32 << 20, 20_000)
     return max(16, min(most, target // max(1, size)))
 
 
-def _sender(name: str, tx: Any, size: int, count: int, ready: Any, go: Any) -> None:
-    """In the child: say it is ready, wait for the go, then send ``count`` payloads of ``size`` bytes."""
+def rounds_for(size: int) -> int:
+    """How many round trips one latency run makes: about 8 MiB each way (1 MiB in quick mode), 16 to 2 000."""
+    target, most = (1 << 20, 300) if quick() else (8 << 20, 2_000)
+    return max(16, min(most, target // max(1, size)))
+
+
+def message(name: str, size: int, batch: int = 1) -> Any:
+    """What one send carries: ``batch`` items of ``size`` bytes.
+
+    For a mechanism that moves bytes, one byte string ``batch`` items long;
+    for one that pickles, a list of ``batch`` separate byte strings (separate
+    objects: pickle would write one object repeated in a list only once).
+    """
+    if batch == 1:
+        return bytes(size)
+    if MECHANISMS[name].pickles:
+        return [bytes(size) for _ in range(batch)]
+    return bytes(size * batch)
+
+
+def _sender(name: str, tx: Any, size: int, batch: int, count: int, ready: Any, go: Any) -> None:
+    """In the child: say it is ready, wait for the go, then send ``count`` messages of ``batch`` items."""
     mechanism = MECHANISMS[name]
-    payload = bytes(size)
+    payload = message(name, size, batch)
     ready.set()
     if go.wait(START_TIMEOUT):
         mechanism.send(tx, payload, count)
 
 
-def throughput(name: str, size: int, count: int, runs: int) -> list[float]:
+def _echo(name: str, rx: Any, tx: Any, size: int, rounds: int, ready: Any, go: Any) -> None:
+    """In the child: say it is ready, wait for the go, then send back each of ``rounds`` messages."""
+    mechanism = MECHANISMS[name]
+    payload = message(name, size)
+    ready.set()
+    if go.wait(START_TIMEOUT):
+        for _ in range(rounds):
+            mechanism.recv(rx, size, 1)
+            mechanism.send(tx, payload, 1)
+
+
+def _timed(ctx: BaseContext, target: Callable[..., None], args: tuple, body: Callable[[], None]) -> float:
+    """Start ``target(*args, ready, go)`` in a fresh child; once it is ready, say go and time ``body()``.
+
+    A fresh child per run, as a plain script would have: the operating system
+    places it as it places any new process (on this core or the other), so the
+    figure says what a program meets, not what one lucky placement gives.  The
+    child sits idle ``SETTLE`` s before the go, as a just-started child would.
+    """
+    ready, go = ctx.Event(), ctx.Event()
+    child = ctx.Process(target=target, args=(*args, ready, go), name=f"bench:{args[0]}")
+    child.start()
+    try:
+        if not ready.wait(START_TIMEOUT):
+            raise RuntimeError(f"the child of {args[0]} did not start within {START_TIMEOUT:g} s")
+        time.sleep(SETTLE)
+        go.set()
+        t0 = time.perf_counter()
+        body()
+        return time.perf_counter() - t0
+    finally:
+        child.join(START_TIMEOUT)
+
+
+def throughput(name: str, size: int, count: int, runs: int, batch: int = 1) -> list[float]:
     """Seconds the parent took to receive ``count`` items of ``size`` bytes, once per run.
 
-    Each run has a fresh sending child, as a plain script would: the operating
-    system places it as it places any new process (on this core or the other),
-    and the figure says what a program meets, not what one lucky placement
-    gives.  Blocks on the mechanism's receive call: run it in the sandbox
-    (:func:`measure`).
+    With ``batch`` > 1 the child sends ``count // batch`` messages of
+    ``batch`` items each.  Blocks on the mechanism's receive call: run it in
+    the sandbox (:func:`measure`).
     """
-    ctx = context()
-    mechanism = MECHANISMS[name]
+    ctx, mechanism = context(), MECHANISMS[name]
     seconds = []
     for _ in range(runs):
-        channel = mechanism.open(ctx, size)
+        channel = mechanism.open(ctx, size * batch)
         try:
-            ready, go = ctx.Event(), ctx.Event()
-            child = ctx.Process(target=_sender, args=(name, channel.tx, size, count, ready, go), name=f"bench:{name}")
-            child.start()
-            if not ready.wait(START_TIMEOUT):
-                raise RuntimeError(f"the sending child of {name} did not start within {START_TIMEOUT:g} s")
-            time.sleep(SETTLE)
-            go.set()
-            t0 = time.perf_counter()
-            mechanism.recv(channel.rx, size, count)
-            seconds.append(time.perf_counter() - t0)
-            child.join(START_TIMEOUT)
+            seconds.append(_timed(ctx, _sender, (name, channel.tx, size, batch, count // batch),
+                                  lambda: mechanism.recv(channel.rx, size * batch, count // batch)))
         finally:
             channel.close()
     return seconds
 
 
-def measure(name: str, size: int, repeats: int = 5, count: int | None = None, timeout: float = 120.0) -> Measurement:
-    """Items/s and MB/s of mechanism ``name`` for ``size``-byte items: one warm-up, then ``repeats`` runs.
+def round_trips(name: str, size: int, rounds: int, runs: int) -> list[float]:
+    """Seconds ``rounds`` ping-pongs of ``size`` bytes took (parent -> child -> parent), once per run.
 
-    Runs :func:`throughput` in the sandbox, so a broken mechanism is stopped
-    after ``timeout`` s (``RuntimeError``) instead of hanging the caller.
+    Two channels of the same mechanism, one each way.  Blocks on the
+    mechanism's receive call: run it in the sandbox (:func:`measure_latency`).
     """
+    ctx, mechanism = context(), MECHANISMS[name]
+    payload = message(name, size)
+    seconds = []
+
+    def ping_pong() -> None:
+        for _ in range(rounds):
+            mechanism.send(there.tx, payload, 1)
+            mechanism.recv(back.rx, size, 1)
+
+    for _ in range(runs):
+        there, back = mechanism.open(ctx, size), mechanism.open(ctx, size)
+        try:
+            seconds.append(_timed(ctx, _echo, (name, there.rx, back.tx, size, rounds), ping_pong))
+        finally:
+            there.close()
+            back.close()
+    return seconds
+
+
+def _guarded(name: str, size: int, timing: Callable[..., list[float]], *args: Any, timeout: float) -> list[float]:
+    """Run ``timing(name, size, *args)`` in the sandbox; its timings without the first (warm-up) run."""
     if name not in MECHANISMS:
         raise ValueError(f"no mechanism {name!r}; choose one of {sorted(MECHANISMS)}")
-    count = count or items_for(size)
-    outcome = run_guarded(throughput, name, size, count, repeats + 1, timeout=timeout)
+    outcome = run_guarded(timing, name, size, *args, timeout=timeout)
     if outcome.status != "finished":
         raise RuntimeError(f"measuring {name} at {size} B {outcome}")
-    return Measurement(MECHANISMS[name].title, tuple(outcome.value[1:]), items=count, nbytes=count * size)
+    return outcome.value[1:]
+
+
+def measure(name: str, size: int, repeats: int = 5, count: int | None = None, batch: int = 1,
+            timeout: float = 120.0) -> Measurement:
+    """Items/s and MB/s of mechanism ``name`` for ``size``-byte items: one warm-up, then ``repeats`` runs.
+
+    ``batch`` items go in each message.  Runs :func:`throughput` in the
+    sandbox, so a broken mechanism is stopped after ``timeout`` s
+    (``RuntimeError``) instead of hanging the caller.
+    """
+    count = (count or items_for(size)) // batch * batch
+    seconds = _guarded(name, size, throughput, count, repeats + 1, batch, timeout=timeout)
+    label = MECHANISMS[name].title + (f", {batch} per message" if batch > 1 else "")
+    return Measurement(label, tuple(seconds), items=count, nbytes=count * size)
+
+
+def measure_latency(name: str, size: int, repeats: int = 5, rounds: int | None = None,
+                    timeout: float = 120.0) -> Measurement:
+    """Round trips of mechanism ``name`` for ``size``-byte messages: one warm-up, then ``repeats`` runs.
+
+    The measurement's ``items`` are round trips, so ``median / items`` is the
+    time of one round trip and ``rate`` is round trips per second.
+    """
+    rounds = rounds or rounds_for(size)
+    seconds = _guarded(name, size, round_trips, rounds, repeats + 1, timeout=timeout)
+    return Measurement(MECHANISMS[name].title, tuple(seconds), items=rounds, nbytes=2 * rounds * size)
 
 
 def summary(name: str, size: int, m: Measurement) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ipclab import mechanisms
+from ipclab import comparison, mechanisms
 from ipclab.start import start_method
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,22 +50,15 @@ def test_an_unknown_mechanism_is_an_error():
         mechanisms.measure("nope", 8)
 
 
-# glibc trims the heap when a free chunk at its top passes 128 KiB.  In a bare interpreter (the
-# independent script imports almost nothing) every 64 KiB item received then grows and shrinks the
-# heap, a page fault per 4 KiB: a Queue at 64 KiB measures about 3x slower there than in any process
-# that has imported a few modules.  That is the allocator, not the mechanism, so both sides of the
-# comparison run with trimming off (the bench's figure does not move with it).
-NO_TRIM = {"MALLOC_TRIM_THRESHOLD_": str(1 << 30)}
-
-
 def run_json(args: list[str]) -> subprocess.CompletedProcess:
-    env = {**os.environ, **NO_TRIM}
+    env = {**os.environ, **comparison.NO_TRIM}  # see comparison.NO_TRIM
     env.pop("IPCLAB_QUICK", None)  # the full-size figure is the one to hold up
     done = subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=300, cwd=ROOT, env=env)
     assert done.returncode == 0, done.stderr
     return done
 
 
+@pytest.mark.serial  # a measurement: nothing else may run beside it
 @pytest.mark.parametrize("size", [8, 65536])
 @pytest.mark.parametrize("kind", ["os_pipe", "queue"])
 def test_the_bench_agrees_with_an_independent_measurement(kind, size):
@@ -78,7 +71,7 @@ def test_the_bench_agrees_with_an_independent_measurement(kind, size):
     pairs = []
     for _ in range(3):
         ours = json.loads(run_json(["-m", "ipclab", "bench", kind, "--size", str(size)]).stdout.splitlines()[-1])
-        theirs = float(run_json([str(ROOT / "tests" / "independent_bench.py"), kind, str(size), start_method()]).stdout)
+        theirs = float(run_json([str(comparison.INDEPENDENT), kind, str(size), start_method()]).stdout)
         pairs.append((round(ours["items_per_s"]), round(theirs)))
         if abs(ours["items_per_s"] / theirs - 1) <= 0.30:
             return

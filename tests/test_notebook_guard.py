@@ -11,6 +11,8 @@ import pytest
 
 from ipclab.cleanup import SHM
 
+pytestmark = pytest.mark.serial  # the guard compares /dev/shm and /tmp before and after: nothing else may run
+
 
 def run_notebook(name: str) -> subprocess.CompletedProcess:
     return subprocess.run(

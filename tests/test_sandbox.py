@@ -5,6 +5,7 @@ import time
 from pathlib import Path
 
 import psutil
+import pytest
 
 from ipclab.workers import processes
 from ipclab.cleanup import ipc_names, leftover_children
@@ -72,6 +73,7 @@ def test_a_result_that_cannot_be_pickled_is_a_crash_that_says_so():
     assert "could not send the result back" in outcome.error
 
 
+@pytest.mark.serial  # compares /dev/shm and /tmp before and after
 def test_a_killed_target_leaves_no_temporary_folder():
     run_guarded(processes.nap, 0)  # this process's own helpers (a forkserver) and their folder start now
     before = ipc_names()

@@ -1,10 +1,12 @@
-"""An independent measurement to hold ``python -m ipclab bench`` against.
+"""An independent measurement to hold ``python -m ipclab bench`` and chapter 10 against.
 
-Plain multiprocessing, no ipclab: a child sends N items of SIZE bytes through a
-raw os.pipe or a Queue as fast as it can, the parent receives them; process
-start is left out.  Prints the median items/s of 5 runs.
+Plain multiprocessing, written the obvious way, sharing no code with the rest
+of ipclab (it imports nothing from it and runs as a plain script): a child
+sends N items of SIZE bytes through a raw os.pipe or a Queue as fast as it
+can, the parent receives them; process start is left out.  Prints the median
+items/s of RUNS runs (default 5).
 
-    python tests/independent_bench.py os_pipe|queue SIZE [START_METHOD]
+    python ipclab/independent.py os_pipe|queue SIZE [START_METHOD [N [RUNS]]]
 """
 
 import multiprocessing
@@ -71,5 +73,6 @@ def conn_writer(conn, size, n, ready):
 if __name__ == "__main__":
     kind, size = sys.argv[1], int(sys.argv[2])
     ctx = multiprocessing.get_context(sys.argv[3] if len(sys.argv) > 3 else None)
-    n = max(16, min(20_000, (32 << 20) // size))
-    print(statistics.median(once(kind, size, n, ctx) for _ in range(5)))
+    n = int(sys.argv[4]) if len(sys.argv) > 4 else max(16, min(20_000, (32 << 20) // size))
+    runs = int(sys.argv[5]) if len(sys.argv) > 5 else 5
+    print(statistics.median(once(kind, size, n, ctx) for _ in range(runs)))

@@ -1,0 +1,316 @@
+"""Chapter 10's comparison of every mechanism, shared with ``python -m ipclab bench``.
+
+:func:`run` measures each mechanism of :mod:`ipclab.mechanisms` at each
+payload size, both ways the course measures them: throughput (a child sends,
+the parent receives as fast as it can) and latency (ping-pong).  The rest of
+this module turns those results into what a reader needs: the machine's own
+limits to hold them against (:func:`copy_limit`, an in-process memory copy),
+the cost of pickling apart from transport (:func:`pickle_cost`), a table, a
+CSV file, figures and a decision guide computed from the numbers of the run.
+
+:func:`crosscheck` holds the harness itself to account: it measures raw
+``os.pipe`` or ``Queue`` throughput with the course's code and with
+``ipclab/independent.py``, a plain script that shares no code with it.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import pickle
+import subprocess
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
+from matplotlib.ticker import EngFormatter
+
+from ipclab import mechanisms
+from ipclab.bench import Measurement, format_seconds, measure as measure_in_process, progress, quick, scaled
+from ipclab.start import start_method
+
+KINDS = ("throughput", "latency")
+INDEPENDENT = Path(__file__).with_name("independent.py")
+# glibc trims the heap whenever a free chunk at its top passes 128 KiB.  A bare interpreter (the
+# independent script imports almost nothing) then grows and shrinks its heap for every 64 KiB item
+# it receives, which makes a Queue of 64 KiB items ~3x slower there than in any process that has
+# imported a few modules.  That is the allocator, not the mechanism: both sides run with trimming off.
+NO_TRIM = {"MALLOC_TRIM_THRESHOLD_": str(1 << 30)}
+
+
+def sizes() -> tuple[int, ...]:
+    """The payload sizes of the comparison: 8 B to 1 MiB (only 8 B and 1 MiB in quick mode)."""
+    return (8, 1024 * 1024) if quick() else mechanisms.SIZES
+
+
+@dataclass(frozen=True)
+class Result:
+    """One measurement of the comparison: a mechanism, a payload size, a kind (throughput or latency)."""
+
+    mechanism: str
+    size: int
+    kind: str
+    measurement: Measurement
+
+    @property
+    def round_trip(self) -> float:
+        """Seconds per round trip (latency results) at the median run."""
+        return self.measurement.median / self.measurement.items
+
+    def row(self) -> dict[str, Any]:
+        """The result as one CSV row / JSON object."""
+        m = self.measurement
+        row = {"mechanism": self.mechanism, "kind": self.kind, "size": self.size, "start_method": start_method(),
+               "runs": len(m.seconds), "items": m.items, "min_s": m.min, "median_s": m.median, "max_s": m.max}
+        if self.kind == "latency":
+            row["round_trip_us"] = round(self.round_trip * 1e6, 2)
+        else:
+            row["items_per_s"] = round(m.rate, 1)
+            row["mb_per_s"] = round(m.bandwidth, 3)
+        return row
+
+
+def measure(name: str, size: int, kind: str, repeats: int) -> Result:
+    """One measurement of the comparison (throughput or latency of ``name`` at ``size`` bytes)."""
+    if kind == "throughput":
+        return Result(name, size, kind, mechanisms.measure(name, size, repeats=repeats))
+    if kind == "latency":
+        return Result(name, size, kind, mechanisms.measure_latency(name, size, repeats=repeats))
+    raise ValueError(f"no kind {kind!r}; choose one of {KINDS}")
+
+
+def run(names: Sequence[str] | None = None, payloads: Sequence[int] | None = None,
+        kinds: Sequence[str] = KINDS, repeats: int | None = None) -> list[Result]:
+    """Measure every mechanism in ``names`` at every size in ``payloads``, for each kind, with a progress bar.
+
+    Defaults: every mechanism, :func:`sizes`, both kinds, 5 repeats (2 in quick mode).
+    """
+    names = list(names or mechanisms.MECHANISMS)
+    repeats = repeats or scaled(5, 2)
+    plan = [(n, s, k) for k in kinds for n in names for s in (payloads or sizes())]
+    return [measure(n, s, k, repeats) for n, s, k in progress(plan, desc="comparison")]
+
+
+def copy_limit(size: int, repeats: int = 5) -> Measurement:
+    """This machine's bulk limit: copying ``size`` bytes inside one process (a memcpy), as items/s and MB/s."""
+    source, target = bytearray(size), bytearray(size)
+    count = max(16, min(20_000, (32 << 20) // size))
+
+    def copy_all() -> None:
+        for _ in range(count):
+            target[:] = source
+
+    return measure_in_process(copy_all, label="memory copy in one process", items=count, nbytes=count * size,
+                              repeats=repeats)
+
+
+def float_list(size: int) -> list[float]:
+    """A list of floats that pickles to about ``size`` bytes (9 bytes per float)."""
+    return [float(i) for i in range(max(1, size // 9))]
+
+
+def pickle_cost(payload: Any, repeats: int = 5) -> Measurement:
+    """Seconds to pickle and unpickle ``payload`` once in this process (no transport at all)."""
+    nbytes = len(pickle.dumps(payload, pickle.HIGHEST_PROTOCOL))
+    count = max(8, min(2_000, (8 << 20) // nbytes))
+
+    def round_trips() -> None:
+        for _ in range(count):
+            pickle.loads(pickle.dumps(payload, pickle.HIGHEST_PROTOCOL))
+
+    label = f"pickle + unpickle {type(payload).__name__}"
+    return measure_in_process(round_trips, label=label, items=count, nbytes=count * nbytes, repeats=repeats)
+
+
+def find(results: Iterable[Result], name: str, size: int, kind: str = "throughput") -> Result:
+    """The result for ``name`` at ``size`` of ``kind``."""
+    for r in results:
+        if (r.mechanism, r.size, r.kind) == (name, size, kind):
+            return r
+    raise KeyError(f"no {kind} result for {name} at {size} B")
+
+
+def size_label(size: int) -> str:
+    """8 B, 64 KiB, 1 MiB."""
+    for unit, scale in (("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if size >= scale and size % scale == 0:
+            return f"{size // scale} {unit}"
+    return f"{size} B"
+
+
+def table(results: Sequence[Result]) -> str:
+    """A text table: one line per mechanism, throughput and round trip at each size."""
+    payloads = sorted({r.size for r in results})
+    names = list(dict.fromkeys(r.mechanism for r in results))
+    head = f"{'mechanism':16}" + "".join(f"{size_label(s):>26}" for s in payloads)
+    lines = [head, f"{'':16}" + "".join(f"{'items/s  MB/s  round trip':>26}" for _ in payloads)]
+    for name in names:
+        cells = []
+        for size in payloads:
+            parts = []
+            for kind in KINDS:
+                try:
+                    r = find(results, name, size, kind)
+                except KeyError:
+                    parts.append("-")
+                    continue
+                parts.append(format_seconds(r.round_trip) if kind == "latency" else
+                             f"{EngFormatter(sep='')(float(f'{r.measurement.rate:.3g}'))} "
+                             f"{r.measurement.bandwidth:,.0f}")
+            cells.append(f"{'  '.join(parts):>26}")
+        lines.append(f"{name:16}" + "".join(cells))
+    return "\n".join(lines)
+
+
+def write_csv(results: Sequence[Result], path: Path) -> Path:
+    """Every result as one CSV row (the columns of :meth:`Result.row`)."""
+    rows = [r.row() for r in results]
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    with open(path, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def _series(results: Sequence[Result], kind: str) -> dict[str, list[Result]]:
+    series: dict[str, list[Result]] = {}
+    for r in sorted(results, key=lambda r: r.size):
+        if r.kind == kind:
+            series.setdefault(r.mechanism, []).append(r)
+    return series
+
+
+def draw(results: Sequence[Result], limits: dict[int, Measurement], fig: Figure | None = None) -> Figure:
+    """Three panels against payload size: round trip, items/s, MB/s; min-max bars; the limits dashed."""
+    fig = fig or plt.figure(figsize=(13, 4), layout="constrained")
+    lat, rate, band = fig.subplots(1, 3)
+    for name, rs in _series(results, "latency").items():
+        x = [r.size for r in rs]
+        mid = [r.round_trip * 1e6 for r in rs]
+        lo = [m - r.measurement.min / r.measurement.items * 1e6 for m, r in zip(mid, rs)]
+        hi = [r.measurement.max / r.measurement.items * 1e6 - m for m, r in zip(mid, rs)]
+        lat.errorbar(x, mid, yerr=[lo, hi], marker="o", capsize=3, label=name)
+    for name, rs in _series(results, "throughput").items():
+        x = [r.size for r in rs]
+        for ax, pick in ((rate, lambda m: (m.rate, *m.rate_range)),
+                         (band, lambda m: (m.bandwidth, m.nbytes / m.max / 1e6, m.nbytes / m.min / 1e6))):
+            triples = [pick(r.measurement) for r in rs]
+            ax.errorbar(x, [t[0] for t in triples], yerr=[[t[0] - t[1] for t in triples], [t[2] - t[0] for t in triples]],
+                        marker="o", capsize=3, label=name, linestyle="--" if name == "os_pipe" else "-")
+    if limits:
+        x = sorted(limits)
+        band.plot(x, [limits[s].bandwidth for s in x], "k:", linewidth=2, label="memory copy (limit)")
+        rate.plot(x, [limits[s].rate for s in x], "k:", linewidth=2, label="memory copy (limit)")
+    lat.set_ylabel("round trip (us), median, min-max")
+    rate.set_ylabel("items/s, median, min-max")
+    band.set_ylabel("MB/s, median, min-max")
+    for ax in (lat, rate, band):
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_xlabel("payload (bytes)")
+        ax.xaxis.set_major_formatter(EngFormatter(unit="B", sep=""))
+        ax.grid(alpha=0.3, which="both")
+    rate.yaxis.set_major_formatter(EngFormatter(sep=""))
+    band.legend(fontsize=7)
+    fig.suptitle(f"every mechanism, {start_method()} start method (dashed: raw os.pipe; dotted: in-process copy)")
+    return fig
+
+
+def guide(results: Sequence[Result], limits: dict[int, Measurement]) -> list[str]:
+    """The decision guide, each line computed from this run's results."""
+    small, large = min(r.size for r in results), max(r.size for r in results)
+
+    def rate(name: str, size: int) -> float:
+        return find(results, name, size).measurement.rate
+
+    def trip(name: str) -> float:
+        return find(results, name, small, "latency").round_trip
+
+    lines = [
+        f"Many small messages ({size_label(small)}): a Queue moves {rate('queue', small):,.0f} items/s, raw os.pipe "
+        f"{rate('os_pipe', small):,.0f} ({rate('os_pipe', small) / rate('queue', small):.1f}x): the cost is per "
+        "message, not per byte, so send fewer, bigger messages (batch) before you change mechanism.",
+        f"Request and reply: a SimpleQueue round trip takes {format_seconds(trip('simple_queue'))}, a Queue "
+        f"{format_seconds(trip('queue'))} (its feeder thread is one more hand-off each way), a Pipe "
+        f"{format_seconds(trip('pipe_pickle'))}.",
+        f"A manager's queue moves {rate('manager_queue', small):,.0f} items/s at {size_label(small)}, "
+        f"{rate('queue', small) / rate('manager_queue', small):.0f}x fewer than a Queue: every call is a round trip "
+        "to the manager process. Use it when unrelated processes, or other machines, must share the queue.",
+        f"Bulk data ({size_label(large)}): shared memory {find(results, 'shared_memory', large).measurement.bandwidth:,.0f}"
+        f" MB/s, raw os.pipe {find(results, 'os_pipe', large).measurement.bandwidth:,.0f} MB/s, Queue "
+        f"{find(results, 'queue', large).measurement.bandwidth:,.0f} MB/s, against "
+        f"{limits[large].bandwidth:,.0f} MB/s for a copy inside one process. Shared memory costs a copy in and a copy "
+        "out; write into it in place and even those go.",
+    ]
+    return lines
+
+
+def crosscheck(kind: str, size: int, runs: int | None = None) -> tuple[float, float]:
+    """Items/s of ``kind`` (``os_pipe`` or ``queue``) at ``size`` B: (the course's bench, the independent script).
+
+    Both move the same number of items, full size even in quick mode (a few
+    milliseconds at 8 B would be too short to time), and run one right after
+    the other on this machine, with heap trimming off on both sides
+    (:data:`NO_TRIM`).  The independent script is a plain interpreter running
+    ``ipclab/independent.py``, which imports nothing of the course.
+    """
+    runs = runs or scaled(5, 3)
+    count = max(16, min(20_000, (32 << 20) // size))
+    saved = {k: os.environ.get(k) for k in NO_TRIM}
+    os.environ.update(NO_TRIM)  # inherited by the sending children (spawn, forkserver)
+    try:
+        ours = mechanisms.measure(kind, size, repeats=runs, count=count).rate
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    done = subprocess.run(
+        [sys.executable, "-I", str(INDEPENDENT), kind, str(size), start_method(), str(count), str(runs)],
+        capture_output=True, text=True, timeout=120, env={**os.environ, **NO_TRIM},
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"the independent measurement failed: {done.stderr.strip()[-500:]}")
+    return ours, float(done.stdout)
+
+
+def agree(kind: str, size: int, tolerance: float = 0.30, tries: int = 3) -> list[tuple[float, float]]:
+    """Pairs from :func:`crosscheck` until one agrees within ``tolerance`` (at most ``tries``).
+
+    On a shared 2-core machine one pair can land in different placements of
+    the two processes; the last pair returned is the one that agreed, if any.
+    """
+    pairs = []
+    for _ in range(tries):
+        pairs.append(crosscheck(kind, size))
+        ours, theirs = pairs[-1]
+        if abs(ours / theirs - 1) <= tolerance:
+            break
+    return pairs
+
+
+def save(results: Sequence[Result], limits: dict[int, Measurement], folder: Path,
+         checks: dict[str, list[tuple[float, float]]] | None = None) -> list[Path]:
+    """Write ``comparison.csv``, ``comparison.png`` and ``README.txt`` (table, guide, cross-checks) into ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = [write_csv(results, folder / "comparison.csv")]
+    fig = draw(results, limits)
+    fig.savefig(folder / "comparison.png", dpi=110)
+    plt.close(fig)
+    written.append(folder / "comparison.png")
+    text = [f"ipc-course comparison, {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, "
+            f"Python {sys.version.split()[0]}, start method {start_method()}", "", table(results), ""]
+    text += [f"- {line}" for line in guide(results, limits)]
+    for key, pairs in (checks or {}).items():
+        said = ", ".join(f"{ours:,.0f} vs {theirs:,.0f}" for ours, theirs in pairs)
+        text.append(f"cross-check {key}: bench vs independent items/s {said}")
+    (folder / "README.txt").write_text("\n".join(text) + "\n")
+    written.append(folder / "README.txt")
+    return written
