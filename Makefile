@@ -25,11 +25,12 @@ export JUPYTERLAB_SETTINGS_DIR   := $(STATE)/lab/user-settings
 export JUPYTERLAB_WORKSPACES_DIR := $(STATE)/lab/workspaces
 export IPYTHONDIR                := $(STATE)/ipython
 export MPLCONFIGDIR              := $(STATE)/matplotlib
+export DASK_TEMPORARY_DIRECTORY  := $(STATE)/dask
 export PYTHONDONTWRITEBYTECODE   := 1
 
 NBVAL := --nbval-lax --nbval-current-env --nbval-cell-timeout=$(CELL_TIMEOUT)
 
-.PHONY: help setup lab course html test test-notebooks test-browser test-matrix labs bench clean chromium
+.PHONY: help setup lab course html test test-labs test-notebooks test-browser test-matrix labs bench clean chromium
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -61,23 +62,28 @@ endif
 course: $(STAMP)  ## write the nbgrader course folder $(COURSE) (config, source/labNN/) from solutions/
 	$(PY) -m ipclab course $(COURSE)
 
-# Tests that mostly wait (a hung answer's deadline, a kernel starting) run JOBS at a time;
-# notebooks, whose cells measure, and the tests marked `serial` run one at a time.
+# Tests that mostly wait (a hung answer's deadline, a kernel starting) run JOBS at a time, the
+# lab checks of every method in METHODS among them; the tests marked `serial` (they time
+# something, or watch the whole machine) run alone after them, and then the notebooks, one at
+# a time, under each method: their cells measure.
 JOBS  ?= 4
-UNIT  := tests --ignore=tests/browser --ignore=tests/test_labs.py
+TESTS := tests --ignore=tests/browser
+CHECKS = IPCLAB_QUICK=1 IPCLAB_TEST_METHODS="$(METHODS)" $(PY) -m pytest
 
-test: $(STAMP)  ## unit tests, then notebooks and lab checks under each of METHODS
-	IPCLAB_QUICK=1 $(PY) -m pytest -n $(JOBS) -m "not serial" $(UNIT)
-	IPCLAB_QUICK=1 $(PY) -m pytest -m serial $(UNIT)
+test: $(STAMP)  ## unit tests and lab checks (under each of METHODS), then notebooks under each of METHODS
+	$(CHECKS) -n $(JOBS) --dist loadgroup -m "not serial" $(TESTS)
+	$(CHECKS) -m serial $(TESTS)
 	$(MAKE) --no-print-directory test-notebooks
 
-test-notebooks: $(STAMP)  ## execute notebooks/ and solutions/, and check the labs, under each of METHODS
+test-labs: $(STAMP)  ## the lab checks alone: wrong and right answers under each of METHODS
+	$(CHECKS) -n $(JOBS) -m "not serial" tests/test_labs.py
+	$(CHECKS) -m serial tests/test_labs.py
+
+test-notebooks: $(STAMP)  ## execute notebooks/ and solutions/ under each of METHODS
 	@set -e; for m in $(METHODS); do \
-	  echo "== notebooks and labs under start method: $$m"; \
+	  echo "== notebooks under start method: $$m"; \
 	  if [ "$$m" = default ]; then unset IPCLAB_START_METHOD; else export IPCLAB_START_METHOD=$$m; fi; \
 	  IPCLAB_QUICK=1 $(PY) -m pytest $(NBVAL) notebooks solutions; \
-	  IPCLAB_QUICK=1 $(PY) -m pytest -n $(JOBS) -m "not serial" tests/test_labs.py; \
-	  IPCLAB_QUICK=1 $(PY) -m pytest -m serial tests/test_labs.py; \
 	done
 
 $(BROWSER_STAMP): $(STAMP)
@@ -95,8 +101,8 @@ test-browser: $(BROWSER_STAMP) chromium  ## run every chapter and a lab in Jupyt
 	IPCLAB_QUICK=1 CHROMIUM="$${CHROMIUM:-$$(command -v chromium chromium-browser | head -1)}" \
 	  $(PY) -m pytest tests/browser
 
-test-matrix: $(STAMP)  ## notebooks under fork, spawn and forkserver, on every Python found
-	$(MAKE) --no-print-directory test-notebooks METHODS="$(MATRIX_METHODS)"
+test-matrix: $(STAMP)  ## notebooks and lab checks under fork, spawn and forkserver, on every Python found
+	$(MAKE) --no-print-directory test-notebooks test-labs METHODS="$(MATRIX_METHODS)"
 	@set -e; for v in $(MATRIX_VERSIONS); do \
 	  py=$$(command -v python$$v || true); \
 	  if [ -z "$$py" ] || ! $$py -c '' 2>/dev/null; then \

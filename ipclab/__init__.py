@@ -12,6 +12,10 @@ Modules:
 - :mod:`ipclab.bench`    -- repeatable measurements (min/median/max, rates).
 - :mod:`ipclab.mechanisms` -- every way of moving data the course measures,
   behind the chapters' throughput plots and ``python -m ipclab bench``.
+- :mod:`ipclab.comparison` -- chapter 10's comparison of them all (table, CSV,
+  figure, decision guide, cross-check), also ``python -m ipclab bench compare``.
+- :mod:`ipclab.independent` -- a plain script, sharing no code with the rest,
+  that the comparison is cross-checked against.
 - :mod:`ipclab.plots`    -- timelines, queue depth, rate-versus-parameter plots.
 - :mod:`ipclab.sandbox`  -- run code that may hang or crash, and clean up.
 - :mod:`ipclab.cleanup`  -- find and stop child processes left behind, and
@@ -25,10 +29,11 @@ Modules:
 - :mod:`ipclab.widgets`  -- a base for explorers that re-run real experiments.
 - :mod:`ipclab.listing`  -- show a worker's source in a notebook.
 - :mod:`ipclab.workers`  -- the chapters' workers, one module per topic
-  (processes, queues, kitchen, pipes, shared, pools, echo, crawler): the code that runs in
+  (processes, queues, kitchen, pipes, shared, pools, echo, crawler, pitfalls,
+  pipeline, distributed): the code that runs in
   child processes and that the notebooks show.
 """
 
-from ipclab.start import context, start_method
+from ipclab.start import available_methods, context, start_method
 
-__all__ = ["context", "start_method"]
+__all__ = ["available_methods", "context", "start_method"]

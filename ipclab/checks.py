@@ -29,10 +29,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing import pool as pool_module
 from pathlib import Path
-from types import ModuleType
 from typing import Any, Literal
 
 from ipclab.sandbox import run_guarded
+from ipclab.start import context
 
 STUB = "raise NotImplementedError()"  # nbgrader's code stub for an unsolved answer
 WRITEFILE = re.compile(r"\A%%writefile\s+(?:-a\s+)?(\S+\.py)\s*\n")
@@ -138,15 +138,20 @@ class Exercise:
     """One exercise of a lab: its answer module and the check that judges it.
 
     ``check`` runs in a sandboxed child and receives the imported answer
-    module.  It should catch a hanging answer itself (:func:`call_with_deadline`)
-    to say how it hangs; ``timeout`` is the sandbox's last resort.
+    module (what it returns, if anything, is said beside the PASS) -- or, with ``script=True``, the path of the answer file, for an
+    answer that is a script to run rather than a module to import.  It should
+    catch a hanging answer itself (:func:`call_with_deadline`) to say how it
+    hangs; ``timeout`` is the sandbox's last resort.  ``start_method`` starts
+    the sandboxed check with that method instead of the course's.
     """
 
     name: str
     module: str
     title: str
-    check: Callable[[ModuleType], None]
+    check: Callable[[Any], str | None]
     timeout: float = 10.0
+    script: bool = False
+    start_method: str | None = None
 
 
 @dataclass(frozen=True)
@@ -219,8 +224,8 @@ def _collect(lab: str, answers: list[Path], into: Path) -> None:
             raise ValueError(f"cannot read an answer from {answer}")
 
 
-def _run_exercise(folder: str, module: str, check: Callable[[ModuleType], None]) -> None:
-    """Sandboxed: import the answer module from ``folder`` and run the check on it.
+def _run_exercise(folder: str, module: str, check: Callable[[Any], str | None], script: bool) -> str | None:
+    """Sandboxed: import the answer module from ``folder`` (or, for a script, find it) and run the check on it.
 
     Standard error goes to /dev/null: children that die on purpose in a check
     would otherwise print tracebacks over the verdicts.
@@ -228,10 +233,12 @@ def _run_exercise(folder: str, module: str, check: Callable[[ModuleType], None])
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
     sys.stderr = open(os.devnull, "w")  # forked from a Jupyter kernel, sys.stderr is not fd 2
+    if script:
+        return check(Path(folder) / f"{module}.py")
     sys.path.insert(0, folder)
     sys.modules.pop(module, None)  # a forked child may hold a stale copy the notebook imported
     importlib.invalidate_caches()
-    check(importlib.import_module(module))
+    return check(importlib.import_module(module))
 
 
 def check_exercise(lab: str, exercise: Exercise, folder: Path) -> Verdict:
@@ -241,9 +248,10 @@ def check_exercise(lab: str, exercise: Exercise, folder: Path) -> Verdict:
         return Verdict(lab, exercise, "not solved", f"no answer found ({exercise.module}.py)")
     if STUB in answer.read_text():
         return Verdict(lab, exercise, "not solved", "replace `raise NotImplementedError()` with your code")
-    outcome = run_guarded(_run_exercise, str(folder), exercise.module, exercise.check, timeout=exercise.timeout)
+    outcome = run_guarded(_run_exercise, str(folder), exercise.module, exercise.check, exercise.script,
+                          timeout=exercise.timeout, ctx=context(exercise.start_method))
     if outcome.status == "finished":
-        return Verdict(lab, exercise, "pass")
+        return Verdict(lab, exercise, "pass", outcome.value or "")
     if outcome.error_type == "Wrong":  # also when its process then hung on the way out
         return Verdict(lab, exercise, "wrong", outcome.error or "")
     if outcome.status == "hung":

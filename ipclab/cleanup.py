@@ -83,9 +83,29 @@ def describe(procs: list[psutil.Process]) -> str:
 def kill(procs: list[psutil.Process], timeout: float = 3.0) -> None:
     """SIGKILL ``procs``, wait for them to die, then reap those that are our children.
 
-    Children started by multiprocessing are reaped through multiprocessing, so
-    their ``Process.exitcode`` still reads -9 afterwards.
+    Helpers among them (a resource tracker, a forkserver) go last: once the
+    others are dead, a resource tracker sees its pipe close, unlinks the
+    semaphores and shared memory they left, and exits by itself; it is given
+    a second for that before it is killed too.  Children started by
+    multiprocessing are reaped through multiprocessing, so their
+    ``Process.exitcode`` still reads -9 afterwards.
     """
+    helpers = [p for p in procs if is_helper(p)]
+    _kill_and_wait([p for p in procs if p not in helpers], timeout)
+    deadline = time.monotonic() + min(1.0, timeout)
+    while any(_alive(p) for p in helpers) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    _kill_and_wait(helpers, timeout)
+    multiprocessing.active_children()
+    for p in procs:
+        try:
+            if p.ppid() == os.getpid():
+                os.waitpid(p.pid, os.WNOHANG)
+        except (psutil.Error, ChildProcessError):
+            pass
+
+
+def _kill_and_wait(procs: list[psutil.Process], timeout: float) -> None:
     for p in procs:
         try:
             p.kill()
@@ -94,13 +114,20 @@ def kill(procs: list[psutil.Process], timeout: float = 3.0) -> None:
     deadline = time.monotonic() + timeout
     while any(_alive(p) for p in procs) and time.monotonic() < deadline:
         time.sleep(0.01)
-    multiprocessing.active_children()
-    for p in procs:
+
+
+def group_members(pgid: int) -> list[psutil.Process]:
+    """The live processes of process group ``pgid`` (this process excluded); none on Windows."""
+    if not hasattr(os, "getpgid"):
+        return []
+    members = []
+    for proc in psutil.process_iter():
         try:
-            if p.ppid() == os.getpid():
-                os.waitpid(p.pid, os.WNOHANG)
-        except (psutil.Error, ChildProcessError):
-            pass
+            if proc.pid != os.getpid() and os.getpgid(proc.pid) == pgid and proc.status() != psutil.STATUS_ZOMBIE:
+                members.append(proc)
+        except (ProcessLookupError, psutil.Error):
+            continue
+    return members
 
 
 def assert_no_children(grace: float = 3.0) -> None:

@@ -267,7 +267,7 @@ def _echo(name: str, rx: Any, tx: Any, size: int, rounds: int, ready: Any, go: A
             mechanism.send(tx, payload, 1)
 
 
-def _timed(ctx: BaseContext, target: Callable[..., None], args: tuple, body: Callable[[], None]) -> float:
+def timed(ctx: BaseContext, target: Callable[..., None], args: tuple, body: Callable[[], Any], name: str = "") -> float:
     """Start ``target(*args, ready, go)`` in a fresh child; once it is ready, say go and time ``body()``.
 
     A fresh child per run, as a plain script would have: the operating system
@@ -276,11 +276,12 @@ def _timed(ctx: BaseContext, target: Callable[..., None], args: tuple, body: Cal
     child sits idle ``SETTLE`` s before the go, as a just-started child would.
     """
     ready, go = ctx.Event(), ctx.Event()
-    child = ctx.Process(target=target, args=(*args, ready, go), name=f"bench:{args[0]}")
+    name = name or str(args[0])
+    child = ctx.Process(target=target, args=(*args, ready, go), name=f"bench:{name}")
     child.start()
     try:
         if not ready.wait(START_TIMEOUT):
-            raise RuntimeError(f"the child of {args[0]} did not start within {START_TIMEOUT:g} s")
+            raise RuntimeError(f"the child of {name} did not start within {START_TIMEOUT:g} s")
         time.sleep(SETTLE)
         go.set()
         t0 = time.perf_counter()
@@ -302,7 +303,7 @@ def throughput(name: str, size: int, count: int, runs: int, batch: int = 1) -> l
     for _ in range(runs):
         channel = mechanism.open(ctx, size * batch)
         try:
-            seconds.append(_timed(ctx, _sender, (name, channel.tx, size, batch, count // batch),
+            seconds.append(timed(ctx, _sender, (name, channel.tx, size, batch, count // batch),
                                   lambda: mechanism.recv(channel.rx, size * batch, count // batch)))
         finally:
             channel.close()
@@ -327,7 +328,7 @@ def round_trips(name: str, size: int, rounds: int, runs: int) -> list[float]:
     for _ in range(runs):
         there, back = mechanism.open(ctx, size), mechanism.open(ctx, size)
         try:
-            seconds.append(_timed(ctx, _echo, (name, there.rx, back.tx, size, rounds), ping_pong))
+            seconds.append(timed(ctx, _echo, (name, there.rx, back.tx, size, rounds), ping_pong))
         finally:
             there.close()
             back.close()

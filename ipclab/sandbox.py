@@ -28,7 +28,7 @@ from typing import Any, Literal
 
 import psutil
 
-from ipclab.cleanup import is_helper, kill
+from ipclab.cleanup import group_members, is_helper, kill
 from ipclab.start import context
 
 Status = Literal["finished", "hung", "crashed"]
@@ -89,26 +89,13 @@ def _guarded_child(conn, tempdir: str, target: Callable[..., Any], args: tuple, 
     sys.exit(status)
 
 
-def _group_members(pgid: int) -> list[psutil.Process]:
-    if not hasattr(os, "getpgid"):  # Windows has no process groups; descendants must do
-        return []
-    members = []
-    for proc in psutil.process_iter():
-        try:
-            if proc.pid != os.getpid() and os.getpgid(proc.pid) == pgid and proc.status() != psutil.STATUS_ZOMBIE:
-                members.append(proc)
-        except (ProcessLookupError, psutil.Error):
-            continue
-    return members
-
-
 def _kill_group(root: psutil.Process | None, pgid: int) -> int:
     """Kill the process group ``pgid`` and the descendants of ``root``.
 
     Returns how many were killed, not counting multiprocessing's own helpers
     (a forkserver the target started is not something it forgot).
     """
-    victims = {p.pid: p for p in _group_members(pgid)}
+    victims = {p.pid: p for p in group_members(pgid)}
     if root is not None:
         try:
             victims.update({p.pid: p for p in [root, *root.children(recursive=True)] if p.is_running()})

@@ -21,6 +21,8 @@ from nbgrader.api import Gradebook
 from ipclab.cleanup import leftover_children
 from ipclab.course import jupyter_config, make_course
 
+# One worker runs them all (make test runs tests side by side): they share one graded course.
+pytestmark = pytest.mark.xdist_group("nbgrader")
 ROOT = Path(__file__).resolve().parent.parent
 ANSWERS = Path(__file__).resolve().parent / "answers"
 LAB = "lab03"

@@ -1,13 +1,18 @@
-"""Lab answers checked by `python -m ipclab check`, under the start method of this run.
+"""Lab answers checked by `python -m ipclab check`, under each start method of this run.
 
 Each wrong answer must be named, on every run; correct answers written
 another way must pass.  (That each solution passes is asserted by running it:
 nbval executes solutions/, whose grading cells fail unless every check
-passes.)  `make test` runs this under each start method it tests.
+passes.)  The start methods are those in ``IPCLAB_TEST_METHODS`` ("default"
+for the platform's), which `make test` sets to the methods it tests; without
+it, the method of this run.  Each check is a process of its own that mostly
+waits (for a hung answer's deadline), so these tests run side by side --
+except the ones marked ``serial``, which measure speed.
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -15,9 +20,13 @@ from pathlib import Path
 
 import pytest
 
+from ipclab.start import ENV_VAR
+
 ROOT = Path(__file__).resolve().parent.parent
 ANSWERS = Path(__file__).resolve().parent / "answers"
 LABS = sorted(p.stem for p in (ROOT / "solutions").glob("lab*.ipynb"))
+METHODS = os.environ.get("IPCLAB_TEST_METHODS", "").split() or [os.environ.get(ENV_VAR) or "default"]
+TIMED = ("lab07_ex2", "lab10_ex1")  # exercises whose check measures speed: a right answer must run alone
 
 # Each wrong answer, and words its verdict must contain.
 WRONG = {
@@ -64,21 +73,39 @@ WRONG = {
     "lab08_ex2_get_raises.py": "raised the failure of one page",
     "lab08_ex2_with_block_terminates.py": "the pool was terminated before the pages arrived",
     "lab08_ex2_one_at_a_time.py": "fetched one at a time",
+    "lab09_ex1_join_first.py": "Take the item with get() first, then join()",
+    "lab09_ex2_lambda.py": "a lambda has no name another process can import",
+    "lab09_ex2_local_function.py": "a function defined inside another function",
+    "lab09_ex3_global.py": "the child read the module's global GREETING",
+    "lab09_ex4_no_guard.py": "under `if __name__ == \"__main__\":`",
+    "lab10_ex1_drops_last_batch.py": "send the last, partial batch",
+    "lab10_ex1_unbatched_pipe.py": "at least 5x is needed",
+    "lab10_ex1_returns_batches.py": "returned the batches themselves",
+    "lab11_ex1_cluster_left_open.py": "with its LocalCluster still running",
+    "lab11_ex1_client_left_open.py": "with its Client still open",
+    "lab11_ex1_ignores_address.py": "started a LocalCluster of its own",
+    "lab11_ex1_returns_futures.py": "returned futures, not buns",
+    "lab11_ex1_one_cook_only.py": "never eaten",
 }
 
 
-def check(*args: str) -> tuple[int, str, float]:
+def check(method: str, *args: str) -> tuple[int, str, float]:
+    env = {k: v for k, v in os.environ.items() if k != ENV_VAR}
+    if method != "default":
+        env[ENV_VAR] = method
     t0 = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "ipclab", "check", *args], capture_output=True, text=True, timeout=120, cwd=ROOT
+        [sys.executable, "-m", "ipclab", "check", *args], capture_output=True, text=True, timeout=150, cwd=ROOT,
+        env=env,
     )
     return done.returncode, done.stdout + done.stderr, time.perf_counter() - t0
 
 
+@pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("answer", sorted(WRONG))
-def test_a_wrong_answer_is_named(answer):
+def test_a_wrong_answer_is_named(answer, method):
     lab, exercise = answer.split("_")[:2]
-    code, out, took = check(lab, str(ANSWERS / answer))
+    code, out, took = check(method, lab, str(ANSWERS / answer))
     line = next(line for line in out.splitlines() if line.startswith(f"{lab} {exercise} "))
     assert code == 1
     assert "WRONG" in line and WRONG[answer] in line, line
@@ -90,17 +117,21 @@ RACY = ["lab02_ex1_while_not_empty.py", "lab04_ex1_task_done_before_report.py"]
 RIGHT = sorted((ANSWERS / "right").glob("lab*.py"))
 
 
+@pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("answer", RACY)
-def test_a_racy_mistake_is_caught_on_every_run(answer):
+def test_a_racy_mistake_is_caught_on_every_run(answer, method):
     lab, exercise = answer.split("_")[:2]
     for _ in range(3):
-        code, out, _ = check(lab, str(ANSWERS / answer))
+        code, out, _ = check(method, lab, str(ANSWERS / answer))
         assert code == 1 and f"{lab} {exercise} " in out and WRONG[answer] in out, out
 
 
-@pytest.mark.parametrize("answer", RIGHT, ids=lambda p: p.stem)
-def test_a_right_answer_written_another_way_passes(answer):
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("answer", [
+    pytest.param(a, id=a.stem, marks=[pytest.mark.serial] if a.stem.startswith(TIMED) else []) for a in RIGHT
+])
+def test_a_right_answer_written_another_way_passes(answer, method):
     lab, exercise = answer.stem.split("_")[:2]
-    _, out, _ = check(lab, str(answer))
+    _, out, _ = check(method, lab, str(answer))
     line = next(line for line in out.splitlines() if line.startswith(f"{lab} {exercise} "))
     assert "PASS" in line, line

@@ -1,0 +1,398 @@
+"""The broken programs of chapter 09 (pitfalls), each beside its fix.
+
+Every ``..._broken`` function hangs, crashes or gives a wrong answer on
+purpose; the chapter runs it in the sandbox and shows what happened, then runs
+the fix.  Lab 09 shows the same broken programs and asks for the fixes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import multiprocessing
+import os
+import queue as queue_module
+import re
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+from collections.abc import Callable
+from multiprocessing.reduction import ForkingPickler
+from pathlib import Path
+from typing import Any
+
+from ipclab.cleanup import group_members, kill
+from ipclab.start import context
+
+
+# -- 1. Joining a process before draining what it put on a queue ------------------------------------
+
+def put_bytes(queue: Any, nbytes: int) -> None:
+    """Put one item of ``nbytes`` bytes on ``queue``, then exit."""
+    queue.put(bytes(nbytes))
+
+
+def join_then_get_broken(nbytes: int) -> int:
+    """Join the child, then take its item: hangs once the item is bigger than the pipe's buffer."""
+    mp = context()
+    queue = mp.Queue()
+    child = mp.Process(target=put_bytes, args=(queue, nbytes))
+    child.start()
+    child.join()  # the child cannot exit until its feeder thread has written the whole item...
+    return len(queue.get())  # ...and nobody reads it until join() returns
+
+
+def get_then_join(nbytes: int) -> int:
+    """The fix: take what the child put, then join it."""
+    mp = context()
+    queue = mp.Queue()
+    child = mp.Process(target=put_bytes, args=(queue, nbytes))
+    child.start()
+    size = len(queue.get(timeout=10))
+    child.join()
+    return size
+
+
+# -- 2. terminate() on a process that holds a shared queue's lock -------------------------------------
+
+def take_one(queue: Any, taken: Any) -> None:
+    """Take one item from ``queue`` (blocking inside ``get()``, which holds the queue's read lock) and report it."""
+    taken.put(queue.get())
+
+
+def terminate_a_reader_broken() -> dict[str, Any]:
+    """Terminate a reader blocked in ``get()``: the item put afterwards can never be taken.
+
+    ``Queue.get()`` holds the queue's read lock while it waits; a process
+    killed there never releases it, so every later ``get()`` waits for that
+    lock, even with an item in the queue.
+    """
+    mp = context()
+    queue, taken = mp.Queue(), mp.Queue()
+    reader = mp.Process(target=take_one, args=(queue, taken))
+    reader.start()
+    time.sleep(0.5)  # the reader is now blocked in get(), holding the read lock
+    reader.terminate()
+    reader.join()
+    queue.put("bun")
+    try:
+        got = queue.get(timeout=1)
+    except queue_module.Empty:
+        got = None
+    return {"reader_exitcode": reader.exitcode, "qsize_after_put": _qsize(queue), "got": got}
+
+
+def stop_a_reader_with_a_sentinel() -> dict[str, Any]:
+    """The fix: end the reader with an item it understands (here, any item), and join it."""
+    mp = context()
+    queue, taken = mp.Queue(), mp.Queue()
+    reader = mp.Process(target=take_one, args=(queue, taken))
+    reader.start()
+    time.sleep(0.5)
+    queue.put(None)  # the reader takes it and ends by itself, releasing the lock
+    reader.join(5)
+    queue.put("bun")
+    return {"reader_exitcode": reader.exitcode, "qsize_after_put": _qsize(queue), "got": queue.get(timeout=1)}
+
+
+def _qsize(queue: Any) -> int | None:
+    try:
+        return queue.qsize()
+    except NotImplementedError:  # macOS
+        return None
+
+
+# -- 3. Zombies and orphans ---------------------------------------------------------------------------
+
+def status_of(pid: int) -> str:
+    """The process table's status of ``pid`` ("running", "sleeping", "zombie"...), or "gone"."""
+    import psutil
+
+    try:
+        return psutil.Process(pid).status()
+    except psutil.NoSuchProcess:
+        return "gone"
+
+
+def zombie() -> dict[str, str]:
+    """A child that has finished but was never joined: its status in the process table, then after join().
+
+    Under ``forkserver`` the child is the fork server's, not ours: the fork
+    server collects it, so no zombie is left with us.
+    """
+    from multiprocessing.connection import wait
+
+    child = context().Process(target=time.sleep, args=(0,))
+    child.start()
+    wait([child.sentinel], timeout=10)  # it has exited...
+    time.sleep(0.2)
+    before = status_of(child.pid)  # ...but nobody has collected its exit status yet
+    child.join()
+    return {"finished, not joined": before, "after join()": status_of(child.pid)}
+
+
+def report_parent(seconds: float, parents: Any, reported: Any) -> None:
+    """Report this process's pid and parent pid, then the parent pid again ``seconds`` later."""
+    parents.put((os.getpid(), os.getppid()))
+    reported.set()
+    time.sleep(seconds)
+    parents.put((os.getpid(), os.getppid()))
+
+
+def start_grandchild_and_vanish(parents: Any, reported: Any) -> None:
+    """Start a grandchild, wait until it has reported, then exit without joining it (``os._exit`` skips the join)."""
+    context().Process(target=report_parent, args=(0.3, parents, reported)).start()
+    reported.wait(10)
+    os._exit(0)
+
+
+def orphan() -> dict[str, int]:
+    """A grandchild whose parent exits: its parent pid before and after."""
+    mp = context()
+    parents, reported = mp.Queue(), mp.Event()
+    middle = mp.Process(target=start_grandchild_and_vanish, args=(parents, reported))
+    middle.start()
+    grandchild, before = parents.get(timeout=10)
+    middle.join(10)
+    _, after = parents.get(timeout=10)
+    deadline = time.monotonic() + 5
+    while status_of(grandchild) not in ("zombie", "gone") and time.monotonic() < deadline:
+        time.sleep(0.01)  # let it end: an orphan is not ours to join (its new parent collects it)
+    return {"middle": middle.pid, "parent_before": before, "parent_after": after}
+
+
+# -- Globals that differ under spawn (lab 09) ------------------------------------------------------------
+
+GREETING = "hello"
+
+
+def shout_the_global(result: Any) -> None:
+    """In the child: report the module's GREETING, upper-cased."""
+    result.put(GREETING.upper())
+
+
+def shout_broken(greeting: str) -> str:
+    """Set the global in the parent, then let a child read it: a spawned child imports the module afresh."""
+    global GREETING
+    GREETING = greeting
+    mp = context()
+    result = mp.Queue()
+    child = mp.Process(target=shout_the_global, args=(result,))
+    child.start()
+    shouted = result.get(timeout=10)
+    child.join()
+    return shouted
+
+
+# -- 4. Pickling errors -------------------------------------------------------------------------------
+
+def square(x: int) -> int:
+    """A module-level function: pickled by its name, so any process can find it."""
+    return x * x
+
+
+def pool_map(fn: Callable[[int], int], n: int) -> list[int]:
+    """``Pool(2).map(fn, range(n))``, closed and joined."""
+    with context().Pool(2) as pool:
+        result = pool.map(fn, range(n), chunksize=max(1, n // 4))
+        pool.close()
+        pool.join()
+    return result
+
+
+def map_a_lambda_broken(n: int) -> list[int]:
+    """A lambda has no importable name, so the pool cannot pickle it to its workers."""
+    return pool_map(lambda x: x * x, n)
+
+
+def map_a_local_function_broken(n: int) -> list[int]:
+    """Neither has a function defined inside another function."""
+    def local_square(x: int) -> int:
+        return x * x
+
+    return pool_map(local_square, n)
+
+
+def pickling_error(obj: Any) -> str | None:
+    """What multiprocessing's pickler says about ``obj``: its error text, or None if it pickles."""
+    try:
+        ForkingPickler.dumps(obj)
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+def lock_through_a_queue_broken() -> dict[str, Any]:
+    """Put a Lock on a Queue: ``put()`` returns, the feeder thread fails, the item never arrives.
+
+    The feeder thread prints its error on standard error, which is captured
+    here so the chapter can show it.
+    """
+    mp = context()
+    queue, lock = mp.Queue(), mp.Lock()
+    printed = io.StringIO()
+    with contextlib.redirect_stderr(printed):
+        queue.put(lock)  # returns at once: pickling happens later, in the feeder thread
+        try:
+            got = queue.get(timeout=1)
+        except queue_module.Empty:
+            got = None
+    queue.close()
+    queue.join_thread()
+    last = [line for line in printed.getvalue().splitlines() if line.strip()]
+    return {"got": got, "feeder_said": last[-1] if last else ""}
+
+
+def child_error(target: Callable[[], Any], method: str, timeout: float = 20.0) -> tuple[int | None, str]:
+    """Run ``target`` in a child started with ``method``; return its exit code and the error it wrote on stderr.
+
+    The child's standard error (inherited file descriptor 2) goes to a
+    temporary file for the duration, so the real error text of a child that
+    dies before running any code of ours -- while unpickling its target --
+    can be shown in the notebook.
+    """
+    ctx = multiprocessing.get_context(method)
+    with tempfile.TemporaryFile(mode="w+") as err:
+        saved = os.dup(2)
+        try:
+            sys.stderr.flush()
+            os.dup2(err.fileno(), 2)
+            child = ctx.Process(target=target)
+            child.start()
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        child.join(timeout)
+        if child.is_alive():
+            child.kill()
+            child.join()
+        err.seek(0)
+        return child.exitcode, error_text(err.read())
+
+
+# -- 5. fork in a process with threads ---------------------------------------------------------------
+
+HELD = threading.Lock()
+
+
+def take_held_lock(seconds: float, result: Any) -> None:
+    """In a forked child: try to take ``HELD`` for ``seconds``; report whether it could."""
+    result.put(HELD.acquire(timeout=seconds))
+
+
+def fork_while_a_thread_holds_a_lock(method: str = "fork", seconds: float = 1.0) -> dict[str, Any]:
+    """A thread of the parent holds a lock at the moment of the fork; can the child take it?
+
+    The child gets a copy of the memory, with the lock taken, but not the
+    thread that would release it: with ``fork`` it waits forever (here, for
+    ``seconds``).  ``spawn`` and ``forkserver`` children import the module
+    afresh and get a new, free lock.  Also returns any warning Python gave
+    about forking a multi-threaded process (Python 3.12+).
+    """
+    import warnings
+
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with HELD:
+            holding.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    holding.wait(5)
+    ctx = multiprocessing.get_context(method)
+    result = ctx.Queue()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        child = ctx.Process(target=take_held_lock, args=(seconds, result))
+        child.start()
+    took = result.get(timeout=seconds + 30)
+    child.join(10)
+    release.set()
+    thread.join()
+    warned = [str(w.message) for w in caught if "fork" in str(w.message)]
+    return {"method": method, "threads": 2, "child_took_lock": took, "warning": warned[0] if warned else None}
+
+
+# -- 6. Scripts: the __main__ guard --------------------------------------------------------------------
+
+UNGUARDED = '''\
+import multiprocessing
+
+def work():
+    print("child ran")
+
+ctx = multiprocessing.get_context(METHOD)
+child = ctx.Process(target=work)
+child.start()
+child.join()
+print("parent: child exit code", child.exitcode)
+'''
+
+GUARDED = '''\
+import multiprocessing
+
+def work():
+    print("child ran")
+
+if __name__ == "__main__":
+    ctx = multiprocessing.get_context(METHOD)
+    child = ctx.Process(target=work)
+    child.start()
+    child.join()
+    print("parent: child exit code", child.exitcode)
+'''
+
+
+POOL_SCRIPT_UNGUARDED = '''\
+from ipclab import context
+
+
+def square(x):
+    return x * x
+
+
+with context().Pool(2) as pool:
+    print(pool.map(square, range(5)))
+'''
+
+
+def run_script(source: str, method: str, timeout: float = 30.0) -> dict[str, Any]:
+    """Write ``source`` (with ``METHOD`` set to ``method``) to a temporary script and run it with this Python."""
+    with tempfile.TemporaryDirectory(prefix="ipclab-script-") as folder:
+        script = Path(folder) / "script.py"
+        script.write_text(f"METHOD = {method!r}\n" + textwrap.dedent(source))
+        return {"method": method, **run_python(script, timeout=timeout)}
+
+
+def run_python(script: Path, timeout: float = 30.0, **env: str) -> dict[str, Any]:
+    """Run ``script`` with this Python (extra environment variables ``env``), in its folder and a new session.
+
+    Returns the exit code (None if it was stopped after ``timeout`` s, its
+    whole session killed), standard output and the error it wrote on
+    standard error (:func:`error_text`).
+    """
+    proc = subprocess.Popen([sys.executable, str(script)], cwd=script.parent, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True, env={**os.environ, **env})
+    try:
+        out, err = proc.communicate(timeout=timeout)
+        code: int | None = proc.returncode
+    except subprocess.TimeoutExpired:
+        kill(group_members(proc.pid))  # its own resource tracker last, so that it unlinks what the others left
+        out, err = proc.communicate()
+        code = None
+    return {"exitcode": code, "stdout": out.strip(), "error": error_text(err)}
+
+
+def error_text(stderr: str) -> str:
+    """The last exception line of a traceback in ``stderr``, with the lines of its message that follow it."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    starts = [i for i, line in enumerate(lines) if re.match(r"^[\w.]*(Error|Exception|Warning)\b", line)]
+    if not starts:
+        return lines[-1] if lines else ""
+    head = starts[-1]
+    return " ".join(lines[head:head + 3])

@@ -1,0 +1,25 @@
+"""Wrong: stops after the first cook's batch."""
+import os
+
+from dask.distributed import Client, LocalCluster, as_completed
+
+
+def cook(i, each):
+    return list(range(i * each, (i + 1) * each))
+
+
+def eat(bun):
+    return os.getpid(), bun
+
+
+def kitchen(cooks, diners, buns_per_cook, address=None):
+    if address is None:
+        with LocalCluster(n_workers=diners, threads_per_worker=1, host="127.0.0.1", dashboard_address=":0") as cluster:
+            return kitchen(cooks, diners, buns_per_cook, cluster.scheduler_address)
+    with Client(address) as client:
+        batches = [client.submit(cook, i, buns_per_cook) for i in range(cooks)]
+        meals = []
+        for batch in as_completed(batches):
+            meals += [client.submit(eat, bun) for bun in batch.result()]
+            break
+        return client.gather(meals)
