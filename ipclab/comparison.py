@@ -75,25 +75,20 @@ class Result:
         return row
 
 
-def measure(name: str, size: int, kind: str, repeats: int) -> Result:
-    """One measurement of the comparison (throughput or latency of ``name`` at ``size`` bytes)."""
-    if kind == "throughput":
-        return Result(name, size, kind, mechanisms.measure(name, size, repeats=repeats))
-    if kind == "latency":
-        return Result(name, size, kind, mechanisms.measure_latency(name, size, repeats=repeats))
-    raise ValueError(f"no kind {kind!r}; choose one of {KINDS}")
-
-
 def run(names: Sequence[str] | None = None, payloads: Sequence[int] | None = None,
         kinds: Sequence[str] = KINDS, repeats: int | None = None) -> list[Result]:
     """Measure every mechanism in ``names`` at every size in ``payloads``, for each kind, with a progress bar.
 
-    Defaults: every mechanism, :func:`sizes`, both kinds, 5 repeats (2 in quick mode).
+    Defaults: every mechanism, :func:`sizes`, both kinds, 5 repeats (2 in quick mode).  Each
+    mechanism is measured in one sandboxed run.
     """
-    names = list(names or mechanisms.MECHANISMS)
     repeats = repeats or scaled(5, 2)
-    plan = [(n, s, k) for k in kinds for n in names for s in (payloads or sizes())]
-    return [measure(n, s, k, repeats) for n, s, k in progress(plan, desc="comparison")]
+    plan = [(size, kind) for kind in kinds for size in (payloads or sizes())]
+    results = []
+    for name in progress(list(names or mechanisms.MECHANISMS), desc="comparison"):
+        measured = mechanisms.measure_plan(name, plan, repeats)
+        results += [Result(name, size, kind, m) for (size, kind), m in zip(plan, measured)]
+    return results
 
 
 def copy_limit(size: int, repeats: int = 5) -> Measurement:
@@ -251,16 +246,16 @@ def guide(results: Sequence[Result], limits: dict[int, Measurement]) -> list[str
     return lines
 
 
-def crosscheck(kind: str, size: int, runs: int | None = None) -> tuple[float, float]:
+def crosscheck(kind: str, size: int, runs: int = 5) -> tuple[float, float]:
     """Items/s of ``kind`` (``os_pipe`` or ``queue``) at ``size`` B: (the course's bench, the independent script).
 
-    Both move the same number of items, full size even in quick mode (a few
-    milliseconds at 8 B would be too short to time), and run one right after
+    Both move the same number of items in ``runs`` runs and take the median,
+    full size even in quick mode (a few milliseconds at 8 B would be too
+    short to time, three runs too few to steady a median), and run one right after
     the other on this machine, with heap trimming off on both sides
     (:data:`NO_TRIM`).  The independent script is a plain interpreter running
     ``ipclab/independent.py``, which imports nothing of the course.
     """
-    runs = runs or scaled(5, 3)
     count = max(16, min(20_000, (32 << 20) // size))
     saved = {k: os.environ.get(k) for k in NO_TRIM}
     os.environ.update(NO_TRIM)  # inherited by the sending children (spawn, forkserver)

@@ -371,6 +371,27 @@ def measure_latency(name: str, size: int, repeats: int = 5, rounds: int | None =
     return Measurement(MECHANISMS[name].title, tuple(seconds), items=rounds, nbytes=2 * rounds * size)
 
 
+def _timings(name: str, plan: list[tuple[int, str]], runs: int) -> list[list[float]]:
+    """Sandboxed: the timings of each (size, kind) of ``plan``, without each one's first (warm-up) run."""
+    return [(throughput(name, size, items_for(size), runs) if kind == "throughput" else
+             round_trips(name, size, rounds_for(size), runs))[1:] for size, kind in plan]
+
+
+def measure_plan(name: str, plan: list[tuple[int, str]], repeats: int = 5, timeout: float = 600.0) -> list[Measurement]:
+    """:func:`measure` or :func:`measure_latency` of ``name`` for each ``(size, kind)`` of ``plan``, with
+    default counts, in one sandboxed run (one sandbox start instead of one per measurement)."""
+    if name not in MECHANISMS:
+        raise ValueError(f"no mechanism {name!r}; choose one of {sorted(MECHANISMS)}")
+    outcome = run_guarded(_timings, name, plan, repeats + 1, timeout=timeout)
+    if outcome.status != "finished":
+        raise RuntimeError(f"measuring {name} {outcome}")
+    title = MECHANISMS[name].title
+    return [Measurement(title, tuple(seconds), items=items_for(size), nbytes=items_for(size) * size)
+            if kind == "throughput" else
+            Measurement(title, tuple(seconds), items=rounds_for(size), nbytes=2 * rounds_for(size) * size)
+            for (size, kind), seconds in zip(plan, outcome.value)]
+
+
 def summary(name: str, size: int, m: Measurement) -> dict[str, Any]:
     """The figures of one measurement as a JSON-ready dict (the bench command's last line)."""
     return {
