@@ -15,7 +15,7 @@ from nbclient import NotebookClient
 
 from ipclab.checks import exercises
 from ipclab.labmaker import make_lab
-from tests.test_labs import ANSWERS, LABS, ROOT, WRONG, check
+from tests.test_labs import ANSWERS, LABS, METHODS, ROOT, WRONG, check
 
 
 def test_there_are_labs():
@@ -39,7 +39,7 @@ def test_every_exercise_has_a_grading_cell_worth_points(lab):
 
 @pytest.mark.parametrize("lab", LABS)
 def test_the_unsolved_lab_is_not_solved_yet(lab):
-    code, out, _ = check(lab)  # default: labs/LAB.ipynb
+    code, out, _ = check(METHODS[0], lab)  # default: labs/LAB.ipynb
     assert code == 1
     assert out.count("not solved yet") == len(exercises(lab)), out
 
