@@ -30,7 +30,7 @@ export PYTHONDONTWRITEBYTECODE   := 1
 
 NBVAL := --nbval-lax --nbval-current-env --nbval-cell-timeout=$(CELL_TIMEOUT)
 
-.PHONY: help setup lab course html test test-labs test-notebooks test-browser test-matrix labs bench clean chromium
+.PHONY: help setup lab course html test test-unit test-labs test-notebooks test-browser test-matrix labs bench clean chromium
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -62,18 +62,18 @@ endif
 course: $(STAMP)  ## write the nbgrader course folder $(COURSE) (config, source/labNN/) from solutions/
 	$(PY) -m ipclab course $(COURSE)
 
-# Tests that mostly wait (a hung answer's deadline, a kernel starting) run JOBS at a time, the
-# lab checks of every method in METHODS among them; the tests marked `serial` (they time
-# something, or watch the whole machine) run alone after them, and then the notebooks, one at
-# a time, under each method: their cells measure.
-JOBS  ?= 4
+# `make test` runs the unit tests with the lab checks (under every method of METHODS, JOBS at a
+# time), and the notebooks under each method, side by side: they mostly wait, and what measures
+# -- tests marked `serial`, notebooks whose metadata says "alone" -- runs alone (tests/run.py).
+JOBS  ?= 6
 TESTS := tests --ignore=tests/browser
 CHECKS = IPCLAB_QUICK=1 IPCLAB_TEST_METHODS="$(METHODS)" $(PY) -m pytest
 
-test: $(STAMP)  ## unit tests and lab checks (under each of METHODS), then notebooks under each of METHODS
-	$(CHECKS) -n $(JOBS) --dist loadgroup -m "not serial" $(TESTS)
-	$(CHECKS) -m serial $(TESTS)
-	$(MAKE) --no-print-directory test-notebooks
+test: $(STAMP)  ## unit tests, lab checks and notebooks, under each of METHODS, side by side (tests/run.py)
+	$(PY) tests/run.py --jobs $(JOBS) --methods "$(METHODS)" -- $(NBVAL)
+
+test-unit: $(STAMP)  ## the unit tests and lab checks only, one after another (no notebooks)
+	$(CHECKS) $(TESTS)
 
 test-labs: $(STAMP)  ## the lab checks alone: wrong and right answers under each of METHODS
 	$(CHECKS) -n $(JOBS) -m "not serial" tests/test_labs.py

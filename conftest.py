@@ -19,13 +19,28 @@ nbval kills the kernel's process group, resource tracker included, so a
 notebook must release its named IPC resources itself (its last cell calls
 ``ipclab.cleanup.release_ipc``), as it must when JupyterLab shuts it down:
 ipykernel kills every child in its group on shutdown, the tracker too.
+
+``--share-machine LOCKFILE`` lets several pytest runs share the machine (``make
+test`` runs the unit tests and lab checks beside one notebook run per start
+method): every test and every notebook holds a shared lock on LOCKFILE while it
+runs, and the ones whose claims are timings or that watch the whole machine --
+tests marked ``serial``, notebooks whose metadata says ``"ipclab": {"alone":
+...}`` -- hold it exclusively, so they run alone.  While notebooks run side by
+side, the guard counts only the semaphores of the notebook's own processes
+(their names carry a tag per notebook, see ``ipclab/__init__.py``); ``make
+test`` checks /dev/shm and the temporary folder as a whole at the end.
 """
 
 from __future__ import annotations
 
 import ctypes
+import fcntl
+import itertools
+import json
+import os
 import sys
 import time
+from pathlib import Path
 
 import psutil
 import pytest
@@ -38,11 +53,72 @@ QUICK_NOTEBOOK_BUDGET = 60.0  # seconds for a whole notebook with IPCLAB_QUICK=1
 _started: dict[str, float] = {}
 _shm_before: dict[str, set[str]] = {}
 _listening_before: dict[str, set[tuple[str, int]]] = {}
+_tags = (f"{os.getpid() % 46656:x}{n}" for n in itertools.count())  # short: names have a length limit on macOS
+_notebook_tag: dict[str, str] = {}
+
+
+class MachineLock:
+    """A readers-writer lock between processes, on two files, that does not starve its writers.
+
+    ``hold(alone)`` takes it shared, or exclusively when ``alone``.  Every
+    taker passes a gate first, and a writer keeps the gate until it holds the
+    lock: readers who arrive while a writer waits queue behind it.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.gate = os.open(path + ".gate", os.O_CREAT | os.O_RDWR)
+        self.lock = os.open(path, os.O_CREAT | os.O_RDWR)
+
+    def hold(self, alone: bool) -> None:
+        fcntl.flock(self.gate, fcntl.LOCK_EX)
+        fcntl.flock(self.lock, fcntl.LOCK_EX if alone else fcntl.LOCK_SH)
+        fcntl.flock(self.gate, fcntl.LOCK_UN)
+
+    def release(self) -> None:
+        fcntl.flock(self.lock, fcntl.LOCK_UN)
+
+
+_machine: MachineLock | None = None
+_exclusive: dict[str, bool] = {}  # by notebook: nothing else ran beside it
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--share-machine", metavar="LOCKFILE",
+                     help="run beside other pytest runs given the same file: tests marked serial and notebooks "
+                          "marked alone run alone")
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    global _machine
     if sys.platform.startswith("linux"):
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    if config.getoption("--share-machine"):
+        _machine = MachineLock(config.getoption("--share-machine"))
+
+
+def _runs_alone(item: pytest.Item) -> bool:
+    if item.path.suffix == ".ipynb":
+        return bool(json.loads(item.path.read_text()).get("metadata", {}).get("ipclab", {}).get("alone"))
+    return item.get_closest_marker("serial") is not None
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
+    """Hold the machine lock around each test, and around each notebook from its first cell to its last."""
+    notebook = item.path.suffix == ".ipynb"
+    first = not notebook or item.parent.nodeid not in _exclusive
+    last = not notebook or nextitem is None or nextitem.parent is not item.parent
+    if first:
+        alone = _runs_alone(item)
+        if notebook:
+            _exclusive[item.parent.nodeid] = alone or _machine is None
+        if _machine:
+            _machine.hold(alone)
+    try:
+        yield
+    finally:
+        if last and _machine:
+            _machine.release()
 
 
 def _kernel_pid(item: pytest.Item) -> int | None:
@@ -56,6 +132,7 @@ def pytest_runtest_setup(item: pytest.Item):
     if first_cell:
         _started[item.parent.nodeid] = time.monotonic()
         _shm_before[item.parent.nodeid] = ipc_names()
+        _notebook_tag[item.parent.nodeid] = os.environ["IPCLAB_IPC_TAG"] = next(_tags)  # the kernel inherits it
     yield  # nbval starts the kernel here, before the first cell
     kernel = _kernel_pid(item) if first_cell else None
     if kernel and psutil.pid_exists(kernel):
@@ -83,6 +160,9 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
         if servers:
             pytest.fail(f"{item.parent.name} left a server listening on {sorted(servers)}", pytrace=False)
         leaked = ipc_names(grace=3.0, besides=_shm_before.pop(item.parent.nodeid, set()))
+        tag = _notebook_tag.pop(item.parent.nodeid, "")
+        if not _exclusive.pop(item.parent.nodeid, True):  # others run beside it: only its own semaphores are its
+            leaked = {name for name in leaked if Path(name).name.startswith(f"sem.mp-{tag}-")}
         if leaked:
             remove_ipc_names(leaked)
             pytest.fail(f"{item.parent.name} left {len(leaked)} name(s) behind: {', '.join(sorted(leaked))}",

@@ -17,6 +17,7 @@ from tests.support import free_port
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.serial  # beside other tests the server's start drags on
 def test_make_lab_serves_the_course_and_stops_on_ctrl_c(tmp_path):
     port, token = free_port(), "ipclab-test-token"
     args = f"--no-browser --ip=127.0.0.1 --port={port} --IdentityProvider.token={token}"
@@ -36,7 +37,12 @@ def test_make_lab_serves_the_course_and_stops_on_ctrl_c(tmp_path):
                 time.sleep(0.5)
         assert status == 200, log.read_text()
         while "Use Control-C to stop this server" not in log.read_text() and time.monotonic() < deadline:
-            time.sleep(0.2)  # a learner presses Ctrl-C once the server says it is running
+            time.sleep(0.2)  # a learner presses Ctrl-C once the server says it is running...
+        quiet_since, size = time.monotonic(), log.stat().st_size
+        while time.monotonic() - quiet_since < 1.0 and time.monotonic() < deadline:
+            time.sleep(0.1)  # ...and has stopped printing: a Ctrl-C in the middle of its start-up can be lost
+            if log.stat().st_size != size:
+                quiet_since, size = time.monotonic(), log.stat().st_size
         members = [proc.pid] + [p.pid for p in psutil.Process(proc.pid).children(recursive=True)]
         os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in the terminal does
         try:
