@@ -113,7 +113,7 @@ def test_a_wrong_answer_is_named(answer, method):
 
 
 # Mistakes that show only in a race: their checks control the timing, so every run catches them.
-RACY = ["lab02_ex1_while_not_empty.py", "lab04_ex1_task_done_before_report.py"]
+RACY = ["lab02_ex1_while_not_empty.py", "lab04_ex1_task_done_before_report.py", "lab08_ex2_one_at_a_time.py"]
 RIGHT = sorted((ANSWERS / "right").glob("lab*.py"))
 
 

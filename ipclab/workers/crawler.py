@@ -90,7 +90,7 @@ class BoardServer:
     Paths: ``/board?offset=N`` (a page, after ``delay`` seconds; ``&layout=new``
     for the redesigned markup), ``/hang`` (never answers: it waits until the
     client gives up or the server stops) and anything else (404).  It records
-    each request, how many were served at once, and whether clients of
+    each request, how many were served at once (``/hang`` aside), and whether clients of
     ``/hang`` gave up.  Use it in a ``with`` block: it stops when the block ends.
     """
 
@@ -137,13 +137,14 @@ class BoardServer:
 
     def _serve(self, handler: BaseHTTPRequestHandler) -> None:
         start = time.perf_counter()
+        parts = urlsplit(handler.path)
+        served = parts.path != "/hang"  # a /hang request is never served: it does not count as one in flight
         with self._lock:
-            self.in_flight += 1
+            self.in_flight += served
             self.most_in_flight = max(self.most_in_flight, self.in_flight)
         try:
-            parts = urlsplit(handler.path)
             query = parse_qs(parts.query)
-            if parts.path == "/hang":
+            if not served:
                 if self._wait_for_client_to_leave(handler.connection):
                     with self._lock:
                         self.abandoned += 1
@@ -163,7 +164,7 @@ class BoardServer:
             pass
         finally:
             with self._lock:
-                self.in_flight -= 1
+                self.in_flight -= served
                 self.requests.append((handler.path, start, time.perf_counter()))
 
     def _wait_for_client_to_leave(self, conn: socket.socket) -> bool:
