@@ -28,7 +28,7 @@ from typing import Any
 
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
-from matplotlib.ticker import EngFormatter
+from matplotlib.ticker import EngFormatter, NullLocator
 
 from ipclab import mechanisms
 from ipclab.bench import Measurement, format_seconds, measure as measure_in_process, progress, quick, scaled
@@ -205,11 +205,13 @@ def draw(results: Sequence[Result], limits: dict[int, Measurement], fig: Figure 
     lat.set_ylabel("round trip (us), median, min-max")
     rate.set_ylabel("items/s, median, min-max")
     band.set_ylabel("MB/s, median, min-max")
+    payloads = sorted({r.size for r in results})
     for ax in (lat, rate, band):
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
-        ax.set_xlabel("payload (bytes)")
-        ax.xaxis.set_major_formatter(EngFormatter(unit="B", sep=""))
+        ax.set_xlabel("payload")
+        ax.set_xticks(payloads, [size_label(s) for s in payloads], rotation=45)
+        ax.xaxis.set_minor_locator(NullLocator())
         ax.grid(alpha=0.3, which="both")
     rate.yaxis.set_major_formatter(EngFormatter(sep=""))
     band.legend(fontsize=7)
