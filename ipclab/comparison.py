@@ -16,6 +16,7 @@ CSV file, figures and a decision guide computed from the numbers of the run.
 from __future__ import annotations
 
 import csv
+import json
 import os
 import pickle
 import subprocess
@@ -249,33 +250,31 @@ def guide(results: Sequence[Result], limits: dict[int, Measurement]) -> list[str
 
 
 def crosscheck(kind: str, size: int, runs: int = 5) -> tuple[float, float]:
-    """Items/s of ``kind`` (``os_pipe`` or ``queue``) at ``size`` B: (the course's bench, the independent script).
+    """Items/s of ``kind`` (``os_pipe`` or ``queue``) at ``size`` B: (``python -m ipclab bench``, the independent script).
 
-    Both move the same number of items in ``runs`` runs and take the median,
-    full size even in quick mode (a few milliseconds at 8 B would be too
-    short to time, three runs too few to steady a median), and run one right after
-    the other on this machine, with heap trimming off on both sides
-    (:data:`NO_TRIM`).  The independent script is a plain interpreter running
+    Both run as fresh interpreters, one right after the other, with the same
+    environment -- heap trimming off (:data:`NO_TRIM`), the course's start
+    method -- and move the same number of items in ``runs`` runs, full size
+    even in quick mode (a few milliseconds at 8 B would be too short to time).
+    A fresh interpreter on both sides matters: how often glibc gives memory
+    back depends on the heap a process has built up, and a Jupyter kernel's
+    heap is nothing like a script's.  The independent script is
     ``ipclab/independent.py``, which imports nothing of the course.
     """
     count = max(16, min(20_000, (32 << 20) // size))
-    saved = {k: os.environ.get(k) for k in NO_TRIM}
-    os.environ.update(NO_TRIM)  # inherited by the sending children (spawn, forkserver)
-    try:
-        ours = mechanisms.measure(kind, size, repeats=runs, count=count).rate
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-    done = subprocess.run(
-        [sys.executable, "-I", str(INDEPENDENT), kind, str(size), start_method(), str(count), str(runs)],
-        capture_output=True, text=True, timeout=120, env={**os.environ, **NO_TRIM},
-    )
+    env = {**os.environ, **NO_TRIM}
+    env.pop("IPCLAB_QUICK", None)
+    ours = _run([sys.executable, "-m", "ipclab", "bench", kind, "--size", str(size), "--count", str(count),
+                 "--repeats", str(runs)], env)
+    theirs = _run([sys.executable, "-I", str(INDEPENDENT), kind, str(size), start_method(), str(count), str(runs)], env)
+    return json.loads(ours.splitlines()[-1])["items_per_s"], float(theirs)
+
+
+def _run(command: list[str], env: dict[str, str]) -> str:
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
     if done.returncode != 0:
-        raise RuntimeError(f"the independent measurement failed: {done.stderr.strip()[-500:]}")
-    return ours, float(done.stdout)
+        raise RuntimeError(f"{' '.join(command[1:3])} failed: {done.stderr.strip()[-500:]}")
+    return done.stdout
 
 
 def agree(kind: str, size: int, tolerance: float = 0.30, tries: int = 3) -> list[tuple[float, float]]:

@@ -315,7 +315,7 @@ def fork_while_a_thread_holds_a_lock(method: str = "fork", seconds: float = 1.0)
     release.set()
     thread.join()
     warned = [str(w.message) for w in caught if "fork" in str(w.message)]
-    return {"method": method, "threads": 2, "child_took_lock": took, "warning": warned[0] if warned else None}
+    return {"method": method, "child_took_lock": took, "warning": warned[0] if warned else None}
 
 
 # -- 6. Scripts: the __main__ guard --------------------------------------------------------------------
