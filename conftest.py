@@ -71,8 +71,10 @@ class MachineLock:
 
     def hold(self, alone: bool) -> None:
         fcntl.flock(self.gate, fcntl.LOCK_EX)
-        fcntl.flock(self.lock, fcntl.LOCK_EX if alone else fcntl.LOCK_SH)
-        fcntl.flock(self.gate, fcntl.LOCK_UN)
+        try:
+            fcntl.flock(self.lock, fcntl.LOCK_EX if alone else fcntl.LOCK_SH)
+        finally:  # never keep the gate: everyone else would wait behind it forever
+            fcntl.flock(self.gate, fcntl.LOCK_UN)
 
     def release(self) -> None:
         fcntl.flock(self.lock, fcntl.LOCK_UN)
@@ -102,9 +104,13 @@ def _runs_alone(item: pytest.Item) -> bool:
     return item.get_closest_marker("serial") is not None
 
 
-@pytest.hookimpl(hookwrapper=True)
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
-    """Hold the machine lock around each test, and around each notebook from its first cell to its last."""
+    """Hold the machine lock around each test, and around each notebook from its first cell to its last.
+
+    Outermost (``tryfirst``), so that waiting for the lock is not counted in
+    a test's timeout: pytest-timeout starts its clock in this hook too.
+    """
     notebook = item.path.suffix == ".ipynb"
     first = not notebook or item.parent.nodeid not in _exclusive
     last = not notebook or nextitem is None or nextitem.parent is not item.parent
