@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -42,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--size", type=int, action="append", help="payload bytes (repeatable; default 8, 65536, 1048576)")
     bench.add_argument("--repeats", type=int, default=5, help="timed runs per measurement (default 5)")
     bench.add_argument("--count", type=int, help="items per run (default: about 32 MiB worth, 16 to 20000)")
+    bench.add_argument("--cpu", type=int, help="run this process and its children on this core only (Linux)")
     bench.add_argument("--out", type=Path, default=Path("results"),
                        help="compare: write the CSV, figure and table into a new folder under OUT (default results/)")
     args = parser.parse_args(argv)
@@ -80,6 +82,8 @@ def main(argv: list[str] | None = None) -> int:
 
         jupyter_config(args.config_dir, args.role)
         return 0
+    if args.cpu is not None:
+        os.sched_setaffinity(0, {args.cpu})
     if args.name == "compare":
         return run_comparison(args.out, args.size, args.repeats)
     return run_bench(args.name, args.list, args.size or [8, 65536, 1 << 20], args.repeats, args.count)

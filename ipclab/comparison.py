@@ -258,15 +258,21 @@ def crosscheck(kind: str, size: int, runs: int = 5) -> tuple[float, float]:
     even in quick mode (a few milliseconds at 8 B would be too short to time).
     A fresh interpreter on both sides matters: how often glibc gives memory
     back depends on the heap a process has built up, and a Jupyter kernel's
-    heap is nothing like a script's.  The independent script is
-    ``ipclab/independent.py``, which imports nothing of the course.
+    heap is nothing like a script's.  Where the system allows it (Linux),
+    both are pinned to the same single core with all their children: small
+    messages move about twice as fast when sender and receiver share a core
+    as when they sit on two, and which one a run gets would otherwise be
+    the scheduler's choice, not the harness's doing.  The independent script
+    is ``ipclab/independent.py``, which imports nothing of the course.
     """
     count = max(16, min(20_000, (32 << 20) // size))
     env = {**os.environ, **NO_TRIM}
     env.pop("IPCLAB_QUICK", None)
+    cpu = [str(max(os.sched_getaffinity(0)))] if hasattr(os, "sched_getaffinity") else []
     ours = _run([sys.executable, "-m", "ipclab", "bench", kind, "--size", str(size), "--count", str(count),
-                 "--repeats", str(runs)], env)
-    theirs = _run([sys.executable, "-I", str(INDEPENDENT), kind, str(size), start_method(), str(count), str(runs)], env)
+                 "--repeats", str(runs), *(["--cpu", *cpu] if cpu else [])], env)
+    theirs = _run([sys.executable, "-I", str(INDEPENDENT), kind, str(size), start_method(), str(count), str(runs),
+                   *cpu], env)
     return json.loads(ours.splitlines()[-1])["items_per_s"], float(theirs)
 
 

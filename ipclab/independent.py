@@ -6,7 +6,9 @@ sends N items of SIZE bytes through a raw os.pipe or a Queue as fast as it
 can, the parent receives them; process start is left out.  Prints the median
 items/s of RUNS runs (default 5).
 
-    python ipclab/independent.py os_pipe|queue SIZE [START_METHOD [N [RUNS]]]
+    python ipclab/independent.py os_pipe|queue SIZE [START_METHOD [N [RUNS [CPU]]]]
+
+With CPU (Linux), this process and its children run on that core only.
 """
 
 import multiprocessing
@@ -75,4 +77,6 @@ if __name__ == "__main__":
     ctx = multiprocessing.get_context(sys.argv[3] if len(sys.argv) > 3 else None)
     n = int(sys.argv[4]) if len(sys.argv) > 4 else max(16, min(20_000, (32 << 20) // size))
     runs = int(sys.argv[5]) if len(sys.argv) > 5 else 5
+    if len(sys.argv) > 6:
+        os.sched_setaffinity(0, {int(sys.argv[6])})
     print(statistics.median(once(kind, size, n, ctx) for _ in range(runs)))

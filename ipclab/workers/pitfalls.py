@@ -174,13 +174,29 @@ def shout_the_global(result: Any) -> None:
     result.put(GREETING.upper())
 
 
-def shout_broken(greeting: str) -> str:
+def shout_broken(greeting: str, method: str | None = None) -> str:
     """Set the global in the parent, then let a child read it: a spawned child imports the module afresh."""
     global GREETING
     GREETING = greeting
-    mp = context()
+    mp = context(method)
     result = mp.Queue()
     child = mp.Process(target=shout_the_global, args=(result,))
+    child.start()
+    shouted = result.get(timeout=10)
+    child.join()
+    return shouted
+
+
+def shout_what_it_is_given(greeting: str, result: Any) -> None:
+    """In the child: report the greeting it was given, upper-cased."""
+    result.put(greeting.upper())
+
+
+def shout(greeting: str, method: str | None = None) -> str:
+    """The fix: pass the greeting to the child as an argument."""
+    mp = context(method)
+    result = mp.Queue()
+    child = mp.Process(target=shout_what_it_is_given, args=(greeting, result))
     child.start()
     shouted = result.get(timeout=10)
     child.join()
