@@ -138,13 +138,21 @@ class BoardServer:
     def _serve(self, handler: BaseHTTPRequestHandler) -> None:
         start = time.perf_counter()
         parts = urlsplit(handler.path)
-        served = parts.path != "/hang"  # a /hang request is never served: it does not count as one in flight
+        counted = parts.path != "/hang"  # a /hang request is never served: it does not count as one in flight
         with self._lock:
-            self.in_flight += served
+            self.in_flight += counted
             self.most_in_flight = max(self.most_in_flight, self.in_flight)
+
+        def served() -> None:
+            """Stop counting this request, before its answer goes out: the client may ask again at once."""
+            nonlocal counted
+            with self._lock:
+                self.in_flight -= counted
+            counted = False
+
         try:
             query = parse_qs(parts.query)
-            if not served:
+            if parts.path == "/hang":
                 if self._wait_for_client_to_leave(handler.connection):
                     with self._lock:
                         self.abandoned += 1
@@ -152,19 +160,21 @@ class BoardServer:
             if parts.path == "/board" and query.get("offset", [""])[0].isdigit():
                 time.sleep(self.delay)
                 body = board_page(int(query["offset"][0]), query.get("layout") == ["new"]).encode()
-                handler.send_response(200)
-                handler.send_header("Content-Type", "text/html; charset=utf-8")
+                status = 200
             else:
-                body = b"no such page"
-                handler.send_response(404)
+                body, status = b"no such page", 404
+            served()
+            handler.send_response(status)
+            if status == 200:
+                handler.send_header("Content-Type", "text/html; charset=utf-8")
             handler.send_header("Content-Length", str(len(body)))
             handler.end_headers()
             handler.wfile.write(body)
         except OSError:  # the client went away mid-answer
             pass
         finally:
+            served()
             with self._lock:
-                self.in_flight -= served
                 self.requests.append((handler.path, start, time.perf_counter()))
 
     def _wait_for_client_to_leave(self, conn: socket.socket) -> bool:

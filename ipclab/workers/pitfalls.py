@@ -398,7 +398,9 @@ def run_python(script: Path, timeout: float = 30.0, **env: str) -> dict[str, Any
         out, err = proc.communicate(timeout=timeout)
         code: int | None = proc.returncode
     except subprocess.TimeoutExpired:
-        kill(group_members(proc.pid))  # its own resource tracker last, so that it unlinks what the others left
+        proc.kill()  # first the script, so that it starts nothing more (a pool replaces workers that die)...
+        proc.wait()
+        kill(group_members(proc.pid))  # ...then what it started, its resource tracker last: it unlinks what they left
         out, err = proc.communicate()
         code = None
     return {"exitcode": code, "stdout": out.strip(), "error": error_text(err)}
