@@ -249,7 +249,7 @@ def guide(results: Sequence[Result], limits: dict[int, Measurement]) -> list[str
     return lines
 
 
-def crosscheck(kind: str, size: int, runs: int = 5) -> tuple[float, float]:
+def crosscheck(kind: str, size: int, runs: int = 5, independent_first: bool = False) -> tuple[float, float]:
     """Items/s of ``kind`` (``os_pipe`` or ``queue``) at ``size`` B: (``python -m ipclab bench``, the independent script).
 
     Both run as fresh interpreters, one right after the other, with the same
@@ -269,10 +269,13 @@ def crosscheck(kind: str, size: int, runs: int = 5) -> tuple[float, float]:
     env = {**os.environ, **NO_TRIM}
     env.pop("IPCLAB_QUICK", None)
     cpu = [str(max(os.sched_getaffinity(0)))] if hasattr(os, "sched_getaffinity") else []
-    ours = _run([sys.executable, "-m", "ipclab", "bench", kind, "--size", str(size), "--count", str(count),
-                 "--repeats", str(runs), *(["--cpu", *cpu] if cpu else [])], env)
-    theirs = _run([sys.executable, "-I", str(INDEPENDENT), kind, str(size), start_method(), str(count), str(runs),
-                   *cpu], env)
+    commands = [[sys.executable, "-m", "ipclab", "bench", kind, "--size", str(size), "--count", str(count),
+                 "--repeats", str(runs), *(["--cpu", *cpu] if cpu else [])],
+                [sys.executable, "-I", str(INDEPENDENT), kind, str(size), start_method(), str(count), str(runs), *cpu]]
+    if independent_first:
+        theirs, ours = (_run(c, env) for c in reversed(commands))
+    else:
+        ours, theirs = (_run(c, env) for c in commands)
     return json.loads(ours.splitlines()[-1])["items_per_s"], float(theirs)
 
 
@@ -286,12 +289,13 @@ def _run(command: list[str], env: dict[str, str]) -> str:
 def agree(kind: str, size: int, tolerance: float = 0.30, tries: int = 3) -> list[tuple[float, float]]:
     """Pairs from :func:`crosscheck` until one agrees within ``tolerance`` (at most ``tries``).
 
-    On a shared 2-core machine one pair can land in different placements of
-    the two processes; the last pair returned is the one that agreed, if any.
+    On a shared 2-core machine one pair can meet a busier moment than the
+    other, so the pairs take turns at going first; the last pair returned is
+    the one that agreed, if any.
     """
     pairs = []
-    for _ in range(tries):
-        pairs.append(crosscheck(kind, size))
+    for attempt in range(tries):
+        pairs.append(crosscheck(kind, size, independent_first=attempt % 2 == 1))  # in turns: which goes first
         ours, theirs = pairs[-1]
         if abs(ours / theirs - 1) <= tolerance:
             break
