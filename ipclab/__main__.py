@@ -135,8 +135,7 @@ def run_comparison(out: Path, sizes: list[int] | None, repeats: int) -> int:
     written = comparison.save(results, limits, folder, checks)
     print((folder / "README.txt").read_text())
     print("wrote " + ", ".join(str(p) for p in written))
-    agreed = all(abs(ours / theirs - 1) <= 0.30 for ours, theirs in (pairs[-1] for pairs in checks.values()))
-    return 0 if agreed else 1
+    return 0 if all(comparison.agrees(pairs[-1]) for pairs in checks.values()) else 1
 
 
 def toolkit_costs() -> None:

@@ -92,7 +92,36 @@ def reporting(target: Callable[..., Any], errors: Any, *args: Any) -> None:
         raise
 
 
-class PoolsMade:
+class Made:
+    """Keeps every instance of ``classes`` made while its ``with`` block runs, in ``made[cls]``.
+
+    Each class's ``__init__`` is wrapped for the duration of the block, so a
+    check sees the pools, clusters or clients an answer makes, and can stop
+    what the answer left running.
+    """
+
+    def __init__(self, *classes: type) -> None:
+        self.made: dict[type, list[Any]] = {cls: [] for cls in classes}
+        self._originals = {cls: cls.__init__ for cls in classes}
+
+    def __enter__(self) -> Made:
+        for cls, original in self._originals.items():
+            kept = self.made[cls]
+
+            def recorded_init(obj: Any, *args: Any, _original: Any = original, _kept: list = kept,
+                              **kwargs: Any) -> None:
+                _kept.append(obj)
+                _original(obj, *args, **kwargs)
+
+            cls.__init__ = recorded_init
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for cls, original in self._originals.items():
+            cls.__init__ = original
+
+
+class PoolsMade(Made):
     """Keeps every ``Pool`` made while its ``with`` block runs, and terminates them all when it ends.
 
     A check wraps an answer's call in it: a pool left waiting (on a page that
@@ -101,21 +130,11 @@ class PoolsMade:
     """
 
     def __init__(self) -> None:
-        self.pools: list[pool_module.Pool] = []
-        self._original_init = pool_module.Pool.__init__
-
-    def __enter__(self) -> PoolsMade:
-        original, pools = self._original_init, self.pools
-
-        def recorded_init(pool: pool_module.Pool, *args: Any, **kwargs: Any) -> None:
-            pools.append(pool)
-            original(pool, *args, **kwargs)
-
-        pool_module.Pool.__init__ = recorded_init
-        return self
+        super().__init__(pool_module.Pool)
+        self.pools: list[pool_module.Pool] = self.made[pool_module.Pool]
 
     def __exit__(self, *exc: object) -> None:
-        pool_module.Pool.__init__ = self._original_init
+        super().__exit__(*exc)
         for pool in self.pools:
             try:
                 pool.terminate()

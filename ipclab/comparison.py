@@ -31,11 +31,12 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 from matplotlib.ticker import EngFormatter, NullLocator
 
-from ipclab import mechanisms
+from ipclab import mechanisms, plots
 from ipclab.bench import Measurement, format_seconds, measure as measure_in_process, progress, quick, scaled
 from ipclab.start import start_method
 
 KINDS = ("throughput", "latency")
+TOLERANCE = 0.30  # how far the course's figure may stray from the independent script's
 INDEPENDENT = Path(__file__).with_name("independent.py")
 # glibc trims the heap whenever a free chunk at its top passes 128 KiB.  A bare interpreter (the
 # independent script imports almost nothing) then grows and shrinks its heap for every 64 KiB item
@@ -95,7 +96,7 @@ def run(names: Sequence[str] | None = None, payloads: Sequence[int] | None = Non
 def copy_limit(size: int, repeats: int = 5) -> Measurement:
     """This machine's bulk limit: copying ``size`` bytes inside one process (a memcpy), as items/s and MB/s."""
     source, target = bytearray(size), bytearray(size)
-    count = max(16, min(20_000, (32 << 20) // size))
+    count = mechanisms.items_for(size, full=True)
 
     def copy_all() -> None:
         for _ in range(count):
@@ -156,8 +157,7 @@ def table(results: Sequence[Result]) -> str:
                     parts.append("-")
                     continue
                 parts.append(format_seconds(r.round_trip) if kind == "latency" else
-                             f"{EngFormatter(sep='')(float(f'{r.measurement.rate:.3g}'))} "
-                             f"{r.measurement.bandwidth:,.0f}")
+                             f"{plots.short_number(r.measurement.rate)} {r.measurement.bandwidth:,.0f}")
             cells.append(f"{'  '.join(parts):>26}")
         lines.append(f"{name:16}" + "".join(cells))
     return "\n".join(lines)
@@ -194,9 +194,8 @@ def draw(results: Sequence[Result], limits: dict[int, Measurement], fig: Figure 
         lat.errorbar(x, mid, yerr=[lo, hi], marker="o", capsize=3, label=name)
     for name, rs in _series(results, "throughput").items():
         x = [r.size for r in rs]
-        for ax, pick in ((rate, lambda m: (m.rate, *m.rate_range)),
-                         (band, lambda m: (m.bandwidth, m.nbytes / m.max / 1e6, m.nbytes / m.min / 1e6))):
-            triples = [pick(r.measurement) for r in rs]
+        for ax, metric in ((rate, "rate"), (band, "bandwidth")):
+            triples = [plots.METRICS[metric][1](r.measurement) for r in rs]  # (median, low, high)
             ax.errorbar(x, [t[0] for t in triples], yerr=[[t[0] - t[1] for t in triples], [t[2] - t[0] for t in triples]],
                         marker="o", capsize=3, label=name, linestyle="--" if name == "os_pipe" else "-")
     if limits:
@@ -230,6 +229,9 @@ def guide(results: Sequence[Result], limits: dict[int, Measurement]) -> list[str
     def trip(name: str) -> float:
         return find(results, name, small, "latency").round_trip
 
+    def bulk(name: str) -> float:
+        return find(results, name, large).measurement.bandwidth
+
     lines = [
         f"Many small messages ({size_label(small)}): a Queue moves {rate('queue', small):,.0f} items/s, raw os.pipe "
         f"{rate('os_pipe', small):,.0f} ({rate('os_pipe', small) / rate('queue', small):.1f}x): the cost is per "
@@ -240,9 +242,8 @@ def guide(results: Sequence[Result], limits: dict[int, Measurement]) -> list[str
         f"A manager's queue moves {rate('manager_queue', small):,.0f} items/s at {size_label(small)}, "
         f"{rate('queue', small) / rate('manager_queue', small):.0f}x fewer than a Queue: every call is a round trip "
         "to the manager process. Use it when unrelated processes, or other machines, must share the queue.",
-        f"Bulk data ({size_label(large)}): shared memory {find(results, 'shared_memory', large).measurement.bandwidth:,.0f}"
-        f" MB/s, raw os.pipe {find(results, 'os_pipe', large).measurement.bandwidth:,.0f} MB/s, Queue "
-        f"{find(results, 'queue', large).measurement.bandwidth:,.0f} MB/s, against "
+        f"Bulk data ({size_label(large)}): shared memory {bulk('shared_memory'):,.0f} MB/s, raw os.pipe "
+        f"{bulk('os_pipe'):,.0f} MB/s, Queue {bulk('queue'):,.0f} MB/s, against "
         f"{limits[large].bandwidth:,.0f} MB/s for a copy inside one process. Shared memory costs a copy in and a copy "
         "out; write into it in place and even those go.",
     ]
@@ -265,7 +266,7 @@ def crosscheck(kind: str, size: int, runs: int = 5, independent_first: bool = Fa
     the scheduler's choice, not the harness's doing.  The independent script
     is ``ipclab/independent.py``, which imports nothing of the course.
     """
-    count = max(16, min(20_000, (32 << 20) // size))
+    count = mechanisms.items_for(size, full=True)
     env = {**os.environ, **NO_TRIM}
     env.pop("IPCLAB_QUICK", None)
     cpu = [str(max(os.sched_getaffinity(0)))] if hasattr(os, "sched_getaffinity") else []
@@ -286,8 +287,14 @@ def _run(command: list[str], env: dict[str, str]) -> str:
     return done.stdout
 
 
-def agree(kind: str, size: int, tolerance: float = 0.30, tries: int = 3) -> list[tuple[float, float]]:
-    """Pairs from :func:`crosscheck` until one agrees within ``tolerance`` (at most ``tries``).
+def agrees(pair: tuple[float, float]) -> bool:
+    """True if (the course's figure, the independent script's) are within :data:`TOLERANCE` of each other."""
+    ours, theirs = pair
+    return abs(ours / theirs - 1) <= TOLERANCE
+
+
+def agree(kind: str, size: int, tries: int = 3) -> list[tuple[float, float]]:
+    """Pairs from :func:`crosscheck` until one :func:`agrees` (at most ``tries``).
 
     On a shared 2-core machine one pair can meet a busier moment than the
     other, so the pairs take turns at going first; the last pair returned is
@@ -296,8 +303,7 @@ def agree(kind: str, size: int, tolerance: float = 0.30, tries: int = 3) -> list
     pairs = []
     for attempt in range(tries):
         pairs.append(crosscheck(kind, size, independent_first=attempt % 2 == 1))  # in turns: which goes first
-        ours, theirs = pairs[-1]
-        if abs(ours / theirs - 1) <= tolerance:
+        if agrees(pairs[-1]):
             break
     return pairs
 

@@ -221,9 +221,9 @@ MECHANISMS: dict[str, Mechanism] = {
 }
 
 
-def items_for(size: int) -> int:
-    """How many items one throughput run moves: about 32 MiB (8 MiB in quick mode), 16 to 20 000 items."""
-    target, most = (8 << 20, 5_000) if quick() else (32 << 20, 20_000)
+def items_for(size: int, full: bool = False) -> int:
+    """How many items one throughput run moves: about 32 MiB (8 MiB in quick mode, unless ``full``), 16 to 20 000."""
+    target, most = (8 << 20, 5_000) if quick() and not full else (32 << 20, 20_000)
     return max(16, min(most, target // max(1, size)))
 
 
@@ -335,14 +335,25 @@ def round_trips(name: str, size: int, rounds: int, runs: int) -> list[float]:
     return seconds
 
 
-def _guarded(name: str, size: int, timing: Callable[..., list[float]], *args: Any, timeout: float) -> list[float]:
-    """Run ``timing(name, size, *args)`` in the sandbox; its timings without the first (warm-up) run."""
+def _sandboxed(name: str, what: str, timing: Callable[..., Any], *args: Any, timeout: float) -> Any:
+    """Run ``timing(name, *args)`` in the sandbox and return what it returned; a hang or crash is an error."""
     if name not in MECHANISMS:
         raise ValueError(f"no mechanism {name!r}; choose one of {sorted(MECHANISMS)}")
-    outcome = run_guarded(timing, name, size, *args, timeout=timeout)
+    outcome = run_guarded(timing, name, *args, timeout=timeout)
     if outcome.status != "finished":
-        raise RuntimeError(f"measuring {name} at {size} B {outcome}")
-    return outcome.value[1:]
+        raise RuntimeError(f"measuring {name} {what} {outcome}")
+    return outcome.value
+
+
+def _throughput(name: str, size: int, runs: list[float], count: int, batch: int = 1) -> Measurement:
+    """The :class:`Measurement` of a :func:`throughput` run, its first (warm-up) run dropped."""
+    label = MECHANISMS[name].title + (f", {batch} per message" if batch > 1 else "")
+    return Measurement(label, tuple(runs[1:]), items=count, nbytes=count * size)
+
+
+def _latency(name: str, size: int, runs: list[float], rounds: int) -> Measurement:
+    """The :class:`Measurement` of a :func:`round_trips` run (items are round trips), its warm-up run dropped."""
+    return Measurement(MECHANISMS[name].title, tuple(runs[1:]), items=rounds, nbytes=2 * rounds * size)
 
 
 def measure(name: str, size: int, repeats: int = 5, count: int | None = None, batch: int = 1,
@@ -354,9 +365,8 @@ def measure(name: str, size: int, repeats: int = 5, count: int | None = None, ba
     (``RuntimeError``) instead of hanging the caller.
     """
     count = (count or items_for(size)) // batch * batch
-    seconds = _guarded(name, size, throughput, count, repeats + 1, batch, timeout=timeout)
-    label = MECHANISMS[name].title + (f", {batch} per message" if batch > 1 else "")
-    return Measurement(label, tuple(seconds), items=count, nbytes=count * size)
+    runs = _sandboxed(name, f"at {size} B", throughput, size, count, repeats + 1, batch, timeout=timeout)
+    return _throughput(name, size, runs, count, batch)
 
 
 def measure_latency(name: str, size: int, repeats: int = 5, rounds: int | None = None,
@@ -367,29 +377,22 @@ def measure_latency(name: str, size: int, repeats: int = 5, rounds: int | None =
     time of one round trip and ``rate`` is round trips per second.
     """
     rounds = rounds or rounds_for(size)
-    seconds = _guarded(name, size, round_trips, rounds, repeats + 1, timeout=timeout)
-    return Measurement(MECHANISMS[name].title, tuple(seconds), items=rounds, nbytes=2 * rounds * size)
+    runs = _sandboxed(name, f"at {size} B", round_trips, size, rounds, repeats + 1, timeout=timeout)
+    return _latency(name, size, runs, rounds)
 
 
 def _timings(name: str, plan: list[tuple[int, str]], runs: int) -> list[list[float]]:
-    """Sandboxed: the timings of each (size, kind) of ``plan``, without each one's first (warm-up) run."""
-    return [(throughput(name, size, items_for(size), runs) if kind == "throughput" else
-             round_trips(name, size, rounds_for(size), runs))[1:] for size, kind in plan]
+    """Sandboxed: the timings of each (size, kind) of ``plan``, with default counts, warm-up run included."""
+    return [throughput(name, size, items_for(size), runs) if kind == "throughput" else
+            round_trips(name, size, rounds_for(size), runs) for size, kind in plan]
 
 
 def measure_plan(name: str, plan: list[tuple[int, str]], repeats: int = 5, timeout: float = 600.0) -> list[Measurement]:
     """:func:`measure` or :func:`measure_latency` of ``name`` for each ``(size, kind)`` of ``plan``, with
     default counts, in one sandboxed run (one sandbox start instead of one per measurement)."""
-    if name not in MECHANISMS:
-        raise ValueError(f"no mechanism {name!r}; choose one of {sorted(MECHANISMS)}")
-    outcome = run_guarded(_timings, name, plan, repeats + 1, timeout=timeout)
-    if outcome.status != "finished":
-        raise RuntimeError(f"measuring {name} {outcome}")
-    title = MECHANISMS[name].title
-    return [Measurement(title, tuple(seconds), items=items_for(size), nbytes=items_for(size) * size)
-            if kind == "throughput" else
-            Measurement(title, tuple(seconds), items=rounds_for(size), nbytes=2 * rounds_for(size) * size)
-            for (size, kind), seconds in zip(plan, outcome.value)]
+    timings = _sandboxed(name, "", _timings, plan, repeats + 1, timeout=timeout)
+    return [_throughput(name, size, runs, items_for(size)) if kind == "throughput" else
+            _latency(name, size, runs, rounds_for(size)) for (size, kind), runs in zip(plan, timings)]
 
 
 def summary(name: str, size: int, m: Measurement) -> dict[str, Any]:

@@ -39,7 +39,7 @@ def _values(measurements: Sequence[Measurement], metric: str) -> tuple[list[floa
     return mids, errs, name
 
 
-def _short(value: float) -> str:
+def short_number(value: float) -> str:
     """Three significant digits, thousands and millions as k and M: 235000 -> '235k'."""
     if abs(value) < 1000:
         return f"{value:.3g}"
@@ -55,7 +55,7 @@ def compare(measurements: Sequence[Measurement], metric: str = "seconds", ax: Ax
     runs = {len(m.seconds) for m in measurements}
     ax.set_ylabel(f"{name}, median\n(whiskers: min-max of {'/'.join(map(str, sorted(runs)))} runs)")
     for x, y in zip(labels, mids):
-        ax.annotate(_short(y), (x, y), textcoords="offset points", xytext=(12, 3), fontsize=8)
+        ax.annotate(short_number(y), (x, y), textcoords="offset points", xytext=(12, 3), fontsize=8)
     if metric != "seconds":
         ax.yaxis.set_major_formatter(EngFormatter(sep=""))
     return ax

@@ -7,34 +7,19 @@ import os
 from types import ModuleType
 from typing import Any
 
-from ipclab.checks import Exercise, Wrong, call_with_deadline, stop_children
+from ipclab.checks import Exercise, Made, Wrong, call_with_deadline, stop_children
 
 COOKS, DINERS, EACH = 2, 2, 10
 DEADLINE = 45
 
 
-class ClustersMade:
+class ClustersMade(Made):
     """Keeps every Dask ``LocalCluster`` and ``Client`` made while its ``with`` block runs."""
 
     def __init__(self) -> None:
         from dask.distributed import Client, LocalCluster
 
-        self.made: dict[type, list[Any]] = {LocalCluster: [], Client: []}
-        self._originals = {cls: cls.__init__ for cls in self.made}
-
-    def __enter__(self) -> ClustersMade:
-        for cls, original in self._originals.items():
-            def recorded(obj: Any, *args: Any, _original: Any = original, _kept: list = self.made[cls],
-                         **kwargs: Any) -> None:
-                _kept.append(obj)
-                _original(obj, *args, **kwargs)
-
-            cls.__init__ = recorded
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        for cls, original in self._originals.items():
-            cls.__init__ = original
+        super().__init__(LocalCluster, Client)
 
     def still_open(self) -> tuple[list[Any], list[Any]]:
         """The clusters and the clients that are not closed."""
