@@ -40,7 +40,6 @@ import json
 import os
 import sys
 import time
-from pathlib import Path
 
 import psutil
 import pytest
@@ -165,10 +164,9 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
             pytest.fail(f"{item.parent.name} left {count} process(es) running:\n{text}", pytrace=False)
         if servers:
             pytest.fail(f"{item.parent.name} left a server listening on {sorted(servers)}", pytrace=False)
-        leaked = ipc_names(grace=3.0, besides=_shm_before.pop(item.parent.nodeid, set()))
         tag = _notebook_tag.pop(item.parent.nodeid, "")
-        if not _exclusive.pop(item.parent.nodeid, True):  # others run beside it: only its own semaphores are its
-            leaked = {name for name in leaked if Path(name).name.startswith(f"sem.mp-{tag}-")}
+        alone = _exclusive.pop(item.parent.nodeid, True)  # else others run beside it: only its own semaphores are its
+        leaked = ipc_names(grace=3.0, besides=_shm_before.pop(item.parent.nodeid, set()), tag=None if alone else tag)
         if leaked:
             remove_ipc_names(leaked)
             pytest.fail(f"{item.parent.name} left {len(leaked)} name(s) behind: {', '.join(sorted(leaked))}",

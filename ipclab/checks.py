@@ -96,8 +96,9 @@ class Made:
     """Keeps every instance of ``classes`` made while its ``with`` block runs, in ``made[cls]``.
 
     Each class's ``__init__`` is wrapped for the duration of the block, so a
-    check sees the pools, clusters or clients an answer makes, and can stop
-    what the answer left running.
+    check sees the pools, clusters, clients or processes an answer makes, and
+    can stop what the answer left running -- or, in :meth:`adopt`, set up each
+    one the way the check needs before the answer uses it.
     """
 
     def __init__(self, *classes: type) -> None:
@@ -112,9 +113,13 @@ class Made:
                               **kwargs: Any) -> None:
                 _kept.append(obj)
                 _original(obj, *args, **kwargs)
+                self.adopt(obj)
 
             cls.__init__ = recorded_init
         return self
+
+    def adopt(self, obj: Any) -> None:
+        """Called with each instance once it is made; a subclass may adjust it here."""
 
     def __exit__(self, *exc: object) -> None:
         for cls, original in self._originals.items():

@@ -83,19 +83,22 @@ def describe(procs: list[psutil.Process]) -> str:
 def kill(procs: list[psutil.Process], timeout: float = 3.0) -> None:
     """SIGKILL ``procs``, wait for them to die, then reap those that are our children.
 
-    Helpers among them (a resource tracker, a forkserver) go last: once the
-    others are dead, a resource tracker sees its pipe close, unlinks the
-    semaphores and shared memory they left, and exits by itself; it is given
-    a second for that before it is killed too.  Children started by
+    Helpers among them go last, in order: first the forkservers, which hold
+    a resource tracker's pipe open like any worker; then, once everyone else
+    is dead, a resource tracker sees its pipe close, unlinks the semaphores and
+    shared memory the others left, and exits by itself -- it is given
+    ``timeout`` s for that before it is killed too.  Children started by
     multiprocessing are reaped through multiprocessing, so their
     ``Process.exitcode`` still reads -9 afterwards.
     """
     helpers = [p for p in procs if is_helper(p)]
+    trackers = [p for p in helpers if "resource_tracker" in _command(p)]
     _kill_and_wait([p for p in procs if p not in helpers], timeout)
-    deadline = time.monotonic() + min(1.0, timeout)
-    while any(_alive(p) for p in helpers) and time.monotonic() < deadline:
+    _kill_and_wait([p for p in helpers if p not in trackers], timeout)
+    deadline = time.monotonic() + timeout
+    while any(_alive(p) for p in trackers) and time.monotonic() < deadline:
         time.sleep(0.01)
-    _kill_and_wait(helpers, timeout)
+    _kill_and_wait(trackers, timeout)
     multiprocessing.active_children()
     for p in procs:
         try:
@@ -155,20 +158,23 @@ def _temp_root() -> Path:
     return Path(tempfile.gettempdir())
 
 
-def ipc_names(grace: float = 0.0, besides: set[str] = frozenset()) -> set[str]:
+def ipc_names(grace: float = 0.0, besides: set[str] = frozenset(), tag: str | None = None) -> set[str]:
     """What multiprocessing leaves on disk when its owner is killed, not in ``besides``.
 
     Names in ``/dev/shm`` (semaphores, shared memory) and multiprocessing's
     temporary folders (``pymp-*``: sockets of managers, the forkserver, the
-    handle sharer), as paths.  With ``grace``, waits up to that long for them
-    to go: the resource tracker removes what a finished program left a moment
-    after it exits.
+    handle sharer), as paths; with ``tag``, only the semaphores named with
+    that IPC tag (``IPCLAB_IPC_TAG``, see ``ipclab/__init__.py``).  With
+    ``grace``, waits up to that long for them to go: the resource tracker
+    removes what a finished program left a moment after it exits.
     """
     deadline = time.monotonic() + grace
     while True:
         found = {str(p) for p in SHM.glob("*") if p.name.startswith(IPC_PREFIXES)} if SHM.is_dir() else set()
         found |= {str(p) for p in _temp_root().glob(f"{TEMP_PREFIX}*")}
         found -= besides
+        if tag is not None:
+            found = {name for name in found if Path(name).name.startswith(f"sem.mp-{tag}-")}
         if not found or time.monotonic() >= deadline:
             return found
         time.sleep(0.1)

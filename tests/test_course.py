@@ -57,7 +57,9 @@ def wrong(exercise: str, answer: str) -> str:
     return f"%%writefile {LAB}_{exercise}.py\n" + (ANSWERS / answer).read_text()
 
 
-@pytest.fixture(scope="module")
+# Session-wide: pytest-xdist may run other modules' tests on the same worker between these, which
+# would tear a module-wide fixture down and grade everything again.
+@pytest.fixture(scope="session")
 def graded(tmp_path_factory) -> tuple[Path, dict[str, dict[str, float]]]:
     course = tmp_path_factory.mktemp("course")
     make_course(course, ROOT / "solutions")

@@ -32,7 +32,7 @@ TIMED = ("lab07_ex2", "lab10_ex1")  # exercises whose check measures speed: a ri
 WRONG = {
     "lab01_ex1_one_by_one.py": "ran one after another",
     "lab01_ex1_no_join.py": "join every process",
-    "lab01_ex1_joins_a_sleeper.py": "did not return within 3 s",
+    "lab01_ex1_joins_a_sleeper.py": "did not return within",
     "lab01_ex2_negative_is_an_error.py": "minus the number of the signal",
     "lab01_ex3_everyone_inherits.py": "'spawn'",
     "lab02_ex1_blocking_get.py": "blocks forever once the queue is empty",
@@ -109,11 +109,12 @@ def test_a_wrong_answer_is_named(answer, method):
     line = next(line for line in out.splitlines() if line.startswith(f"{lab} {exercise} "))
     assert code == 1
     assert "WRONG" in line and WRONG[answer] in line, line
-    assert took < 30
+    assert took < (60 if answer.startswith(TIMED) else 30)  # a speed check first times the serial count, slower on a busy machine
 
 
 # Mistakes that show only in a race: their checks control the timing, so every run catches them.
-RACY = ["lab02_ex1_while_not_empty.py", "lab04_ex1_task_done_before_report.py", "lab08_ex2_one_at_a_time.py"]
+RACY = ["lab02_ex1_while_not_empty.py", "lab03_ex2_sentinels_before_cooks_finish.py",
+        "lab04_ex1_task_done_before_report.py", "lab08_ex2_one_at_a_time.py"]
 RIGHT = sorted((ANSWERS / "right").glob("lab*.py"))
 
 

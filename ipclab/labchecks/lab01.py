@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import queue as queue_module
 import signal
+import threading
+import time
 from types import ModuleType
 
 from ipclab.workers import processes
@@ -10,39 +13,66 @@ from ipclab.checks import Exercise, Wrong, call_with_deadline, stop_children
 from ipclab.start import available_methods, context
 
 NAP = 0.5
-NAP_ARGS = [(NAP, 0), (NAP, 3), (NAP, 0), (NAP, 4)]
+CODES = [0, 3, 0, 4]
+GATHER = 5.0  # seconds the naps get to be all running at once: starting four processes takes far less
+DEADLINE = GATHER + len(CODES) * NAP + 5  # longer than even one after another takes
+
+
+def _open_when_all_arrived(arrived, go: threading.Event, seen: list[int]) -> None:
+    """Count the naps that arrive within GATHER s, then let them all go (whether or not all came)."""
+    deadline = time.monotonic() + GATHER
+    try:
+        while len(seen) < len(CODES):
+            seen.append(arrived.get(timeout=max(0.0, deadline - time.monotonic())))
+    except queue_module.Empty:
+        pass
+    go.set()
 
 
 def check_run_all(answer: ModuleType) -> None:
-    """Four 0.5 s naps with exit codes 0, 3, 0, 4 must take about 0.5 s, not 2 s."""
-    call = call_with_deadline(answer.run_all, processes.nap, NAP_ARGS, timeout=3)
+    """Four 0.5 s naps with exit codes 0, 3, 0, 4 must all be running at once.
+
+    Each nap waits until the check has seen all four arrive (or GATHER s have
+    passed) before it sleeps, so an answer that joins each process before
+    starting the next is caught on every run -- not only when it is slow.
+    """
+    mp = context()
+    arrived, go, seen = mp.Queue(), mp.Event(), []
+    opener = threading.Thread(target=_open_when_all_arrived, args=(arrived, go, seen), daemon=True)
+    opener.start()
+    call = call_with_deadline(answer.run_all, processes.nap_with_the_others,
+                              [(NAP, code, arrived, go) for code in CODES], timeout=DEADLINE)
     if not call.finished:
+        go.set()
         stop_children()
-        raise Wrong("run_all() did not return within 3 s for four 0.5 s naps: did you join a process that "
-                    "never ends, or one you never started?")
+        raise Wrong(f"run_all() did not return within {DEADLINE:g} s for four {NAP} s naps: did you join a "
+                    "process that never ends, or one you never started?")
     if call.error is not None:
+        go.set()
         raise call.error
-    codes, took = call.value, call.seconds
-    running = context().active_children()
+    codes, running = call.value, context().active_children()
+    go.set()
     if running:
+        stop_children()
         raise Wrong(
             f"{len(running)} process(es) were still running when run_all returned: "
             "join every process before you return."
         )
-    expected = [code for _, code in NAP_ARGS]
-    if not isinstance(codes, (list, tuple)) or len(codes) != len(expected):
+    opener.join()
+    if not isinstance(codes, (list, tuple)) or len(codes) != len(CODES):
         raise Wrong(f"run_all must return one exit code per argument tuple, in order; it returned {codes!r}.")
     if None in codes:
         raise Wrong(
             "an exit code is None, so that process had not finished when you read it: "
             "join() each process before reading its exitcode."
         )
-    if list(codes) != expected:
-        raise Wrong(f"each nap exits with the code it is given, so expected {expected}, got {list(codes)}.")
-    if took > 3 * NAP:
+    if list(codes) != CODES:
+        raise Wrong(f"each nap exits with the code it is given, so expected {CODES}, got {list(codes)}.")
+    if len(seen) < len(CODES):
         raise Wrong(
-            f"four {NAP} s naps took {took:.1f} s, so they ran one after another: "
-            "start every process first, then join them all."
+            f"only {len(seen)} of the {len(CODES)} naps had started {GATHER:g} s after the first, so they "
+            "ran one after another: each waited for the one before it to be joined. Start every process "
+            "first, then join them all."
         )
 
 
@@ -133,7 +163,7 @@ def check_predict(answer: ModuleType) -> None:
 
 
 EXERCISES = [
-    Exercise("ex1", "lab01_ex1", "start them all, then join", check_run_all, timeout=15),
+    Exercise("ex1", "lab01_ex1", "start them all, then join", check_run_all, timeout=DEADLINE + 10),
     Exercise("ex2", "lab01_ex2", "read an exit code", check_describe_exit, timeout=20),
     Exercise("ex3", "lab01_ex3", "predict what a child inherits", check_predict, timeout=30),
 ]

@@ -4,15 +4,34 @@ from __future__ import annotations
 
 import queue as queue_module
 import time
+from multiprocessing.process import BaseProcess
 from types import ModuleType
 
 from ipclab.workers import kitchen
-from ipclab.checks import Exercise, Wrong, call_with_deadline, stop_children
+from ipclab.checks import Exercise, Made, Wrong, call_with_deadline, stop_children
 from ipclab.start import context
 
 BUNS, DINERS = 30, 3
 KITCHENS = [(1, 1), (2, 3), (3, 2)]
 BUNS_PER_COOK = 8
+PACE = 0.1  # seconds a cook of the answer takes per bun: its last bun comes 0.8 s after it starts
+
+
+class PacedCooks(Made):
+    """Every ``kitchen.cook`` process the answer makes in the block takes :data:`PACE` s per bun.
+
+    Sentinels sent right after ``start()`` then always reach the queue before
+    the cooks' last buns, so sending them before the cooks finish loses buns on
+    every run, under every start method -- not only when the cooks lose a race.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(BaseProcess)
+
+    def adopt(self, process: BaseProcess) -> None:
+        if process._target is kitchen.cook:  # type: ignore[attr-defined]
+            process._args = tuple(process._args[:2])  # type: ignore[attr-defined]  # (queue, buns)
+            process._kwargs = {**process._kwargs, "seconds": PACE}  # type: ignore[attr-defined]
 
 
 def bun_number(report) -> int:
@@ -55,10 +74,11 @@ def check_diner(answer: ModuleType) -> None:
 
 
 def check_kitchen(answer: ModuleType) -> None:
-    """Several kitchens: every bun eaten once, every process ended, the call returns."""
+    """Several kitchens of paced cooks: every bun eaten once, every process ended, the call returns."""
     for cooks, diners in KITCHENS:
         expected = list(range(cooks * BUNS_PER_COOK))
-        call = call_with_deadline(answer.kitchen, cooks, diners, BUNS_PER_COOK, timeout=5)
+        with PacedCooks():
+            call = call_with_deadline(answer.kitchen, cooks, diners, BUNS_PER_COOK, timeout=5)
         if not call.finished:
             stuck = stop_children()
             raise Wrong(f"kitchen({cooks}, {diners}, {BUNS_PER_COOK}) never returned; {stuck} process(es) were "
