@@ -20,15 +20,19 @@ notebook must release its named IPC resources itself (its last cell calls
 ``ipclab.cleanup.release_ipc``), as it must when JupyterLab shuts it down:
 ipykernel kills every child in its group on shutdown, the tracker too.
 
+Each test and each notebook gets a tag, and the semaphores its processes
+create carry it in their names (``ipclab.start.tag_ipc_names``): after each
+test, the run fails if one of its own is left.
+
 ``--share-machine LOCKFILE`` lets several pytest runs share the machine (``make
 test`` runs the unit tests and lab checks beside one notebook run per start
-method): every test and every notebook holds a shared lock on LOCKFILE while it
-runs, and the ones whose claims are timings or that watch the whole machine --
-tests marked ``serial``, notebooks whose metadata says ``"ipclab": {"alone":
-...}`` -- hold it exclusively, so they run alone.  While notebooks run side by
-side, the guard counts only the semaphores of the notebook's own processes
-(their names carry a tag per notebook, see ``ipclab/__init__.py``); ``make
-test`` checks /dev/shm and the temporary folder as a whole at the end.
+method): every test and every notebook cell holds a shared lock on LOCKFILE
+while it runs, and the ones whose claims are timings or that watch the whole
+machine -- tests marked ``serial``, cells whose metadata says ``"ipclab":
+{"alone": ...}`` -- hold it exclusively, so they run alone.  While notebooks
+run side by side, the guard counts only the semaphores of the notebook's own
+processes; ``make test`` checks /dev/shm and the temporary folder as a whole
+at the end.
 """
 
 from __future__ import annotations
@@ -36,7 +40,6 @@ from __future__ import annotations
 import ctypes
 import fcntl
 import itertools
-import json
 import os
 import sys
 import time
@@ -46,6 +49,7 @@ import pytest
 
 from ipclab.bench import quick
 from ipclab.cleanup import describe, ipc_names, kill, leftover_children, listening_sockets, remove_ipc_names
+from ipclab.start import tag_ipc_names
 
 PR_SET_CHILD_SUBREAPER = 36
 QUICK_NOTEBOOK_BUDGET = 60.0  # seconds for a whole notebook with IPCLAB_QUICK=1
@@ -53,7 +57,7 @@ _started: dict[str, float] = {}
 _shm_before: dict[str, set[str]] = {}
 _listening_before: dict[str, set[tuple[str, int]]] = {}
 _tags = (f"{os.getpid() % 46656:x}{n}" for n in itertools.count())  # short: names have a length limit on macOS
-_notebook_tag: dict[str, str] = {}
+_tag: dict[str, str] = {}  # by notebook or test: the tag of the semaphores it creates
 
 
 class MachineLock:
@@ -80,7 +84,6 @@ class MachineLock:
 
 
 _machine: MachineLock | None = None
-_exclusive: dict[str, bool] = {}  # by notebook: nothing else ran beside it
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -99,30 +102,25 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def _runs_alone(item: pytest.Item) -> bool:
     if item.path.suffix == ".ipynb":
-        return bool(json.loads(item.path.read_text()).get("metadata", {}).get("ipclab", {}).get("alone"))
+        return bool(item.cell.get("metadata", {}).get("ipclab", {}).get("alone"))
     return item.get_closest_marker("serial") is not None
 
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
-    """Hold the machine lock around each test, and around each notebook from its first cell to its last.
+    """Hold the machine lock around each test and each notebook cell: exclusively if it runs alone.
 
-    Outermost (``tryfirst``), so that waiting for the lock is not counted in
-    a test's timeout: pytest-timeout starts its clock in this hook too.
+    Per cell, not per notebook, so that a cell that must run alone waits for
+    the cells running beside it, not for whole notebooks.  Outermost
+    (``tryfirst``), so that waiting for the lock is not counted in a test's
+    timeout: pytest-timeout starts its clock in this hook too.
     """
-    notebook = item.path.suffix == ".ipynb"
-    first = not notebook or item.parent.nodeid not in _exclusive
-    last = not notebook or nextitem is None or nextitem.parent is not item.parent
-    if first:
-        alone = _runs_alone(item)
-        if notebook:
-            _exclusive[item.parent.nodeid] = alone or _machine is None
-        if _machine:
-            _machine.hold(alone)
+    if _machine:
+        _machine.hold(_runs_alone(item))
     try:
         yield
     finally:
-        if last and _machine:
+        if _machine:
             _machine.release()
 
 
@@ -133,11 +131,14 @@ def _kernel_pid(item: pytest.Item) -> int | None:
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_setup(item: pytest.Item):
-    first_cell = item.path.suffix == ".ipynb" and item.parent.nodeid not in _started
+    notebook = item.path.suffix == ".ipynb"
+    first_cell = notebook and item.parent.nodeid not in _started
     if first_cell:
         _started[item.parent.nodeid] = time.monotonic()
         _shm_before[item.parent.nodeid] = ipc_names()
-        _notebook_tag[item.parent.nodeid] = os.environ["IPCLAB_IPC_TAG"] = next(_tags)  # the kernel inherits it
+    if first_cell or not notebook:  # the kernel, or the test's processes, inherit the tag
+        _tag[item.parent.nodeid if notebook else item.nodeid] = tag = next(_tags)
+        tag_ipc_names(tag)
     yield  # nbval starts the kernel here, before the first cell
     kernel = _kernel_pid(item) if first_cell else None
     if kernel and psutil.pid_exists(kernel):
@@ -155,6 +156,11 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
         servers = listening_sockets(kernel) - _listening_before.pop(item.parent.nodeid, set())
     text = describe(left)  # now, while they still run
     yield
+    if item.path.suffix != ".ipynb":
+        leaked = ipc_names(grace=3.0, tag=_tag.pop(item.nodeid))
+        if leaked:
+            remove_ipc_names(leaked)
+            pytest.fail(f"{item.name} left {len(leaked)} name(s) behind: {', '.join(sorted(leaked))}", pytrace=False)
     if last_cell:
         escaped = leftover_children(grace=3.0)
         text = "\n".join(filter(None, [text, describe(escaped)]))
@@ -164,9 +170,9 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
             pytest.fail(f"{item.parent.name} left {count} process(es) running:\n{text}", pytrace=False)
         if servers:
             pytest.fail(f"{item.parent.name} left a server listening on {sorted(servers)}", pytrace=False)
-        tag = _notebook_tag.pop(item.parent.nodeid, "")
-        alone = _exclusive.pop(item.parent.nodeid, True)  # else others run beside it: only its own semaphores are its
-        leaked = ipc_names(grace=3.0, besides=_shm_before.pop(item.parent.nodeid, set()), tag=None if alone else tag)
+        tag = _tag.pop(item.parent.nodeid)
+        leaked = ipc_names(grace=3.0, besides=_shm_before.pop(item.parent.nodeid, set()),
+                           tag=tag if _machine else None)  # beside others, only its own semaphores are its
         if leaked:
             remove_ipc_names(leaked)
             pytest.fail(f"{item.parent.name} left {len(leaked)} name(s) behind: {', '.join(sorted(leaked))}",

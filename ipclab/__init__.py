@@ -34,15 +34,14 @@ Modules:
   child processes and that the notebooks show.
 """
 
-import multiprocessing as _mp
 import os as _os
 
-from ipclab.start import available_methods, context, start_method
+from ipclab.start import TAG_VAR as _TAG_VAR
+from ipclab.start import available_methods, context, start_method, tag_ipc_names as _tag_ipc_names
 
-# A test run that executes several notebooks at once sets IPCLAB_IPC_TAG per notebook: the
-# semaphores this process (and every child, which inherits the setting) creates are then named
-# /dev/shm/sem.mp-<tag>-..., so a name left behind can be traced to its notebook.
-if _os.environ.get("IPCLAB_IPC_TAG"):
-    _mp.current_process()._config["semprefix"] = "/mp-" + _os.environ["IPCLAB_IPC_TAG"]
+# A test run that executes notebooks and tests side by side tags each one: the semaphores this
+# process (and every child, which inherits the setting) creates are then named after it.
+if _os.environ.get(_TAG_VAR):
+    _tag_ipc_names(_os.environ[_TAG_VAR])
 
 __all__ = ["available_methods", "context", "start_method"]

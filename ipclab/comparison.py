@@ -37,6 +37,7 @@ from ipclab.start import start_method
 
 KINDS = ("throughput", "latency")
 TOLERANCE = 0.30  # how far the course's figure may stray from the independent script's
+CROSSCHECK_ITEMS = 2_000  # at least, per cross-check run: 512 items of 64 KiB pass in 10-25 ms, too short to time steadily
 INDEPENDENT = Path(__file__).with_name("independent.py")
 # glibc trims the heap whenever a free chunk at its top passes 128 KiB.  A bare interpreter (the
 # independent script imports almost nothing) then grows and shrinks its heap for every 64 KiB item
@@ -256,7 +257,8 @@ def crosscheck(kind: str, size: int, runs: int = 5, independent_first: bool = Fa
     Both run as fresh interpreters, one right after the other, with the same
     environment -- heap trimming off (:data:`NO_TRIM`), the course's start
     method -- and move the same number of items in ``runs`` runs, full size
-    even in quick mode (a few milliseconds at 8 B would be too short to time).
+    even in quick mode and never fewer than :data:`CROSSCHECK_ITEMS` (a few
+    milliseconds would be too short to time).
     A fresh interpreter on both sides matters: how often glibc gives memory
     back depends on the heap a process has built up, and a Jupyter kernel's
     heap is nothing like a script's.  Where the system allows it (Linux),
@@ -266,7 +268,7 @@ def crosscheck(kind: str, size: int, runs: int = 5, independent_first: bool = Fa
     the scheduler's choice, not the harness's doing.  The independent script
     is ``ipclab/independent.py``, which imports nothing of the course.
     """
-    count = mechanisms.items_for(size, full=True)
+    count = max(mechanisms.items_for(size, full=True), CROSSCHECK_ITEMS)
     env = {**os.environ, **NO_TRIM}
     env.pop("IPCLAB_QUICK", None)
     cpu = [str(max(os.sched_getaffinity(0)))] if hasattr(os, "sched_getaffinity") else []

@@ -16,6 +16,7 @@ import os
 from multiprocessing.context import BaseContext
 
 ENV_VAR = "IPCLAB_START_METHOD"
+TAG_VAR = "IPCLAB_IPC_TAG"
 
 
 def available_methods() -> list[str]:
@@ -43,3 +44,14 @@ def context(method: str | None = None) -> BaseContext:
     then ``mp.Process``, ``mp.Queue``, ``mp.Pool``...
     """
     return multiprocessing.get_context(method or start_method())
+
+
+def tag_ipc_names(tag: str) -> None:
+    """Name the semaphores this process creates ``/dev/shm/sem.mp-<tag>-...``, and so those of its children.
+
+    A test run that executes notebooks and tests side by side gives each one
+    a tag (children inherit it through :data:`TAG_VAR`, which ``import
+    ipclab`` reads), so that a name left behind is traced to what left it.
+    """
+    os.environ[TAG_VAR] = tag
+    multiprocessing.current_process()._config["semprefix"] = f"/mp-{tag}"  # type: ignore[attr-defined]
