@@ -64,7 +64,7 @@ course: $(STAMP)  ## write the nbgrader course folder $(COURSE) (config, source/
 
 # `make test` runs the unit tests with the lab checks (under every method of METHODS, JOBS at a
 # time), and the notebooks under each method, side by side: they mostly wait, and what measures
-# -- tests marked `serial`, notebooks whose metadata says "alone" -- runs alone (tests/run.py).
+# -- tests marked `serial`, notebook cells whose metadata says "alone" -- runs alone (tests/run.py).
 JOBS  ?= 6
 TESTS := tests --ignore=tests/browser
 CHECKS = IPCLAB_QUICK=1 IPCLAB_TEST_METHODS="$(METHODS)" $(PY) -m pytest

@@ -57,6 +57,7 @@ _started: dict[str, float] = {}
 _shm_before: dict[str, set[str]] = {}
 _listening_before: dict[str, set[tuple[str, int]]] = {}
 _tags = (f"{os.getpid() % 46656:x}{n}" for n in itertools.count())  # short: names have a length limit on macOS
+_waited: dict[str, float] = {}  # by notebook: seconds its cells waited for the machine lock
 _tag: dict[str, str] = {}  # by notebook or test: the tag of the semaphores it creates
 
 
@@ -71,6 +72,7 @@ class MachineLock:
     def __init__(self, path: str) -> None:
         self.gate = os.open(path + ".gate", os.O_CREAT | os.O_RDWR)
         self.lock = os.open(path, os.O_CREAT | os.O_RDWR)
+        self.waited = 0.0  # seconds this process spent waiting for it
 
     def hold(self, alone: bool) -> None:
         fcntl.flock(self.gate, fcntl.LOCK_EX)
@@ -100,6 +102,11 @@ def pytest_configure(config: pytest.Config) -> None:
         _machine = MachineLock(config.getoption("--share-machine"))
 
 
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _machine and _machine.waited:  # (with pytest-xdist, the workers wait, not the process that reports)
+        terminalreporter.write_line(f"waited {_machine.waited:.0f} s for the machine lock (runs beside this one)")
+
+
 def _runs_alone(item: pytest.Item) -> bool:
     if item.path.suffix == ".ipynb":
         return bool(item.cell.get("metadata", {}).get("ipclab", {}).get("alone"))
@@ -116,7 +123,12 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
     timeout: pytest-timeout starts its clock in this hook too.
     """
     if _machine:
+        t0 = time.monotonic()
         _machine.hold(_runs_alone(item))
+        waited = time.monotonic() - t0
+        _machine.waited += waited
+        if item.path.suffix == ".ipynb" and item.parent.nodeid in _started:  # waiting for others is not its own time
+            _waited[item.parent.nodeid] = _waited.get(item.parent.nodeid, 0.0) + waited
     try:
         yield
     finally:
@@ -177,7 +189,7 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
             remove_ipc_names(leaked)
             pytest.fail(f"{item.parent.name} left {len(leaked)} name(s) behind: {', '.join(sorted(leaked))}",
                         pytrace=False)
-        took = time.monotonic() - _started.pop(item.parent.nodeid, time.monotonic())
+        took = time.monotonic() - _started.pop(item.parent.nodeid, time.monotonic()) - _waited.pop(item.parent.nodeid, 0.0)
         if quick() and took > QUICK_NOTEBOOK_BUDGET:
             pytest.fail(f"{item.parent.name} took {took:.0f} s, over the {QUICK_NOTEBOOK_BUDGET:.0f} s budget "
                         "of a notebook in quick mode: scale its sizes with bench.scaled()", pytrace=False)
