@@ -1,8 +1,8 @@
 """``make test``: the unit tests and lab checks, and the notebooks under each start method, side by side.
 
-Five (or more) pytest runs share the machine through one lock file (see
+Three (or more) pytest runs share the machine through one lock file (see
 ``--share-machine`` in the root conftest.py): the unit tests and the lab
-checks of every method, JOBS at a time, and one run of notebooks/ and one of
+checks of every method, JOBS at a time, and one run of notebooks/ and
 solutions/ per start method.  Most of what they do is waiting -- for a hung
 answer's deadline, a sandbox's watchdog, a kernel to start -- so they overlap
 well on two cores; whatever measures runs alone.  Each run's output is
@@ -46,9 +46,8 @@ def main() -> int:
                                                "loadgroup", *lock, "tests", "--ignore=tests/browser"], env)}
         for method in methods:
             method_env = dict(env) if method == "default" else {**env, ENV_VAR: method}
-            for folder in ("notebooks", "solutions"):
-                runs[f"{folder} under {method}"] = ([sys.executable, "-m", "pytest", *args.nbval, *lock, folder],
-                                                    method_env)
+            runs[f"notebooks under {method}"] = ([sys.executable, "-m", "pytest", *args.nbval, *lock, "notebooks",
+                                                  "solutions"], method_env)
         started = time.monotonic()
         logs = {name: open(Path(folder) / f"{i}.log", "w+") for i, name in enumerate(runs)}
         procs = {name: subprocess.Popen(cmd, cwd=ROOT, env=run_env, stdout=logs[name], stderr=subprocess.STDOUT)
