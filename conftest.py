@@ -86,6 +86,7 @@ class MachineLock:
 
 
 _machine: MachineLock | None = None
+_kept = False  # the lock is still held exclusively from the cell before
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -118,11 +119,13 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
     """Hold the machine lock around each test and each notebook cell: exclusively if it runs alone.
 
     Per cell, not per notebook, so that a cell that must run alone waits for
-    the cells running beside it, not for whole notebooks.  Outermost
-    (``tryfirst``), so that waiting for the lock is not counted in a test's
-    timeout: pytest-timeout starts its clock in this hook too.
+    the cells running beside it, not for whole notebooks; consecutive cells
+    that run alone keep it from one to the next.  Outermost (``tryfirst``),
+    so that waiting for the lock is not counted in a test's timeout:
+    pytest-timeout starts its clock in this hook too.
     """
-    if _machine:
+    global _kept
+    if _machine and not _kept:
         t0 = time.monotonic()
         _machine.hold(_runs_alone(item))
         waited = time.monotonic() - t0
@@ -132,7 +135,9 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
     try:
         yield
     finally:
-        if _machine:
+        _kept = (_machine is not None and nextitem is not None and nextitem.path.suffix == ".ipynb"
+                 and nextitem.parent is item.parent and _runs_alone(item) and _runs_alone(nextitem))
+        if _machine and not _kept:
             _machine.release()
 
 
