@@ -164,7 +164,7 @@ def ipc_names(grace: float = 0.0, besides: set[str] = frozenset(), tag: str | No
     Names in ``/dev/shm`` (semaphores, shared memory) and multiprocessing's
     temporary folders (``pymp-*``: sockets of managers, the forkserver, the
     handle sharer), as paths; with ``tag``, only the semaphores named with
-    that IPC tag (``IPCLAB_IPC_TAG``, see ``ipclab/__init__.py``).  With
+    that tag (:func:`ipclab.start.tag_ipc_names`).  With
     ``grace``, waits up to that long for them to go: the resource tracker
     removes what a finished program left a moment after it exits.
     """

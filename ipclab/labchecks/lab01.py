@@ -18,7 +18,7 @@ GATHER = 5.0  # seconds the naps get to be all running at once: starting four pr
 DEADLINE = GATHER + len(CODES) * NAP + 5  # longer than even one after another takes
 
 
-def _open_when_all_arrived(arrived, go: threading.Event, seen: list[int]) -> None:
+def _open_when_all_arrived(arrived, go, seen: list[int]) -> None:
     """Count the naps that arrive within GATHER s, then let them all go (whether or not all came)."""
     deadline = time.monotonic() + GATHER
     try:
@@ -70,7 +70,7 @@ def check_run_all(answer: ModuleType) -> None:
         raise Wrong(f"each nap exits with the code it is given, so expected {CODES}, got {list(codes)}.")
     if len(seen) < len(CODES):
         raise Wrong(
-            f"only {len(seen)} of the {len(CODES)} naps had started {GATHER:g} s after the first, so they "
+            f"only {len(seen)} of the {len(CODES)} naps had started after {GATHER:g} s, so they "
             "ran one after another: each waited for the one before it to be joined. Start every process "
             "first, then join them all."
         )
