@@ -37,9 +37,13 @@ help:  ## list the targets
 
 setup: $(STAMP)  ## create .venv and install the course (no-op when up to date)
 
+# uv installs the same packages as pip would, in a fifth of the time (it downloads and compiles in parallel).
+UV := $(VENV)/bin/uv pip install --quiet --python $(PY) --compile-bytecode
+
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(PY) -m pip install --quiet --disable-pip-version-check uv
+	$(UV) -e '.[test]'
 	touch $@
 
 # Ctrl-C stops the server at once (no "Shutdown this server?" prompt).
@@ -87,7 +91,7 @@ test-notebooks: $(STAMP)  ## execute notebooks/ and solutions/ under each of MET
 	done
 
 $(BROWSER_STAMP): $(STAMP)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,browser]'
+	$(UV) -e '.[test,browser]'
 	touch $@
 
 chromium:  ## install Debian's Chromium for the browser tests when it is missing (needs root)
