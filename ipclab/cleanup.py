@@ -17,7 +17,8 @@ from pathlib import Path
 
 import psutil
 
-HELPER_MARKERS = ("multiprocessing.forkserver", "multiprocessing.resource_tracker")
+FORKSERVER = "multiprocessing.forkserver"  # in the command line of multiprocessing's helpers
+TRACKER = "multiprocessing.resource_tracker"
 SHM = Path("/dev/shm")
 IPC_PREFIXES = ("sem.mp-", "psm_", "wnsm_")  # multiprocessing's semaphores, SharedMemory blocks
 TEMP_PREFIX = "pymp-"  # multiprocessing's temporary folders (util.get_temp_dir)
@@ -34,16 +35,20 @@ def is_helper(proc: psutil.Process) -> bool:
     """True for the forkserver or resource tracker that multiprocessing starts itself.
 
     A worker forked by the forkserver shares its command line, so a process
-    whose parent is itself a helper is a worker, not a helper.
+    whose parent is itself a forkserver is a worker, not a helper.  A tracker
+    forks nothing: its command line is its own, whoever started it (a worker
+    forked by a forkserver may start one).
     """
-    def marked(p: psutil.Process | None) -> bool:
-        return any(marker in _command(p) for marker in HELPER_MARKERS)
-
+    command = _command(proc)
+    if TRACKER in command:
+        return True
+    if FORKSERVER not in command:
+        return False
     try:
         parent = proc.parent()
     except psutil.Error:
         parent = None
-    return marked(proc) and not marked(parent)
+    return FORKSERVER not in _command(parent)
 
 
 def _alive(proc: psutil.Process) -> bool:
@@ -92,7 +97,7 @@ def kill(procs: list[psutil.Process], timeout: float = 3.0) -> None:
     ``Process.exitcode`` still reads -9 afterwards.
     """
     helpers = [p for p in procs if is_helper(p)]
-    trackers = [p for p in helpers if "resource_tracker" in _command(p)]
+    trackers = [p for p in helpers if TRACKER in _command(p)]
     _kill_and_wait([p for p in procs if p not in helpers], timeout)
     _kill_and_wait([p for p in helpers if p not in trackers], timeout)
     deadline = time.monotonic() + timeout

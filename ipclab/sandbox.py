@@ -22,6 +22,7 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
+from multiprocessing import resource_tracker
 from multiprocessing.connection import wait
 from multiprocessing.context import BaseContext
 from typing import Any, Literal
@@ -74,6 +75,11 @@ def _guarded_child(conn, tempdir: str, target: Callable[..., Any], args: tuple, 
     # Sockets of managers or a forkserver the target starts go into a folder
     # the sandbox removes, also when it has to kill them.
     multiprocessing.process.current_process()._config["tempdir"] = tempdir
+    # And a resource tracker of its own, in its session: the one it inherits serves the parent (a
+    # Jupyter kernel), which is killed with its tracker when it shuts down, before that tracker would
+    # unlink what a killed target registered with it.  Its own one does, once the target is gone.
+    tracker = resource_tracker._resource_tracker
+    tracker._fd = tracker._pid = None  # type: ignore[attr-defined]  # as if never started here
     status = 0
     try:
         report: tuple = ("ok", target(*args, **kwargs))
