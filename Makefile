@@ -8,13 +8,17 @@ STAMP  := $(VENV)/.installed
 BROWSER_STAMP := $(VENV)/.browser
 CHROMIUM ?= $(shell command -v chromium chromium-browser 2>/dev/null | head -1)
 
-# Per-cell timeout for executed notebooks (seconds) and the start methods
-# that `make test` runs the notebooks under ("default" = the platform's).
-CELL_TIMEOUT ?= 120
-METHODS      ?= default spawn
-# `make test-matrix`: every start method, on every Python version listed that
-# is installed (on PATH, or under pyenv).
-MATRIX_METHODS  ?= fork spawn forkserver
+# Per-cell timeout for executed notebooks (seconds), and the start methods each run uses
+# ("default" = the platform's).  `make test` runs the lab checks under LAB_METHODS and the
+# notebooks under NOTEBOOK_METHODS; `make test-all` adds whatever of ALL_METHODS that left out.
+CELL_TIMEOUT     ?= 120
+LAB_METHODS      ?= default spawn
+NOTEBOOK_METHODS ?= default
+ALL_METHODS      ?= fork spawn forkserver
+METHODS          ?= $(ALL_METHODS)
+BUDGET           ?= 60
+# `make test-matrix`: `make test-all`'s start-method runs on every other Python version listed
+# that is installed (on PATH, or under pyenv).
 MATRIX_VERSIONS ?= 3.10 3.12 3.13 3.14
 
 # Keep Jupyter, IPython and matplotlib state inside the project.
@@ -30,7 +34,7 @@ export PYTHONDONTWRITEBYTECODE   := 1
 
 NBVAL := --nbval-lax --nbval-current-env --nbval-cell-timeout=$(CELL_TIMEOUT)
 
-.PHONY: help setup lab course html test test-unit test-labs test-notebooks test-browser test-matrix labs bench clean chromium
+.PHONY: help setup lab course html test test-all test-methods test-unit test-labs test-notebooks test-browser test-matrix labs bench budget clean chromium
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -53,42 +57,52 @@ LAB_OPTS := --ServerApp.answer_yes=True $(if $(filter 0,$(shell id -u)),--allow-
 INSTRUCTOR ?=
 COURSE     ?= build/course
 
+# The server's root is the project folder (chapters, labs, README; solutions for an instructor),
+# and the browser opens chapter 00 in it.
 lab: $(STAMP)  ## open the course in JupyterLab (chapter 00 first); LAB_ARGS=--no-browser ...; INSTRUCTOR=1 to grade
 ifeq ($(INSTRUCTOR),)
-	$(PY) -m ipclab jupyter-config $(JUPYTER_CONFIG_DIR) --role learner
-	$(VENV)/bin/jupyter lab $(LAB_OPTS) $(LAB_ARGS) notebooks/00_setup.ipynb
+	$(PY) -m ipclab jupyter-config $(JUPYTER_CONFIG_DIR) --role learner --settings $(JUPYTERLAB_SETTINGS_DIR)
+	$(VENV)/bin/jupyter lab $(LAB_OPTS) --ServerApp.root_dir="$(CURDIR)" $(LAB_ARGS) notebooks/00_setup.ipynb
 else
 	$(MAKE) --no-print-directory course
-	$(PY) -m ipclab jupyter-config $(STATE)/instructor --role instructor
-	cd $(COURSE) && JUPYTER_CONFIG_DIR=$(STATE)/instructor $(CURDIR)/$(VENV)/bin/jupyter lab $(LAB_OPTS) $(LAB_ARGS)
+	$(PY) -m ipclab jupyter-config $(STATE)/instructor --role instructor --settings $(JUPYTERLAB_SETTINGS_DIR)
+	cd $(COURSE) && JUPYTER_CONFIG_DIR=$(STATE)/instructor $(abspath $(VENV))/bin/jupyter lab $(LAB_OPTS) $(LAB_ARGS)
 endif
 
 course: $(STAMP)  ## write the nbgrader course folder $(COURSE) (config, source/labNN/) from solutions/
 	$(PY) -m ipclab course $(COURSE)
 
-# `make test` runs the unit tests with the lab checks (under every method of METHODS, JOBS at a
-# time), and the notebooks under each method, side by side: they mostly wait, and what measures
-# -- tests marked `serial`, notebook cells whose metadata says "alone" -- runs alone (tests/run.py).
-JOBS  ?= 6
-TESTS := tests --ignore=tests/browser
-CHECKS = IPCLAB_QUICK=1 IPCLAB_TEST_METHODS="$(METHODS)" $(PY) -m pytest
+# Every test run goes through tests/run.py: it checks the start methods first, runs its pytest
+# runs side by side (they mostly wait; what measures -- tests marked `serial`, notebook cells
+# whose metadata says "alone" -- runs alone), and prints each notebook's time, slowest first.
+JOBS := 6
+RUN  := $(PY) tests/run.py --jobs $(JOBS)
+RUN_NOTEBOOKS = -- $(NBVAL)
 
-test: $(STAMP)  ## unit tests, lab checks and notebooks, under each of METHODS, side by side (tests/run.py)
-	$(PY) tests/run.py --jobs $(JOBS) --methods "$(METHODS)" -- $(NBVAL)
+test: $(STAMP)  ## the quick run: unit tests, lab checks under LAB_METHODS, notebooks and solutions once (quick mode)
+	$(RUN) --unit --labs "$(LAB_METHODS)" --notebooks "$(NOTEBOOK_METHODS)" $(RUN_NOTEBOOKS)
 
-test-unit: $(STAMP)  ## the unit tests and lab checks only, one after another (no notebooks)
-	$(CHECKS) $(TESTS)
+test-all: $(STAMP)  ## the full run (CI): make test, every other start method, every chapter at full size, the browser
+	$(MAKE) --no-print-directory test
+	$(MAKE) --no-print-directory test-methods
+	$(MAKE) --no-print-directory html
+	$(MAKE) --no-print-directory test-browser
+
+test-methods: $(STAMP)  ## lab checks, notebooks and solutions under each of ALL_METHODS that `make test` left out
+	$(RUN) --labs "$(ALL_METHODS)" --labs-done "$(LAB_METHODS)" \
+	  --notebooks "$(ALL_METHODS)" --notebooks-done "$(NOTEBOOK_METHODS)" $(RUN_NOTEBOOKS)
+
+test-unit: $(STAMP)  ## the unit tests alone, one at a time (no lab checks, no notebooks)
+	IPCLAB_QUICK=1 $(PY) -m pytest tests --ignore=tests/browser --ignore=tests/test_labs.py
 
 test-labs: $(STAMP)  ## the lab checks alone: wrong and right answers under each of METHODS
-	$(CHECKS) -n $(JOBS) -m "not serial" tests/test_labs.py
-	$(CHECKS) -m serial tests/test_labs.py
+	$(RUN) --labs "$(METHODS)"
 
-test-notebooks: $(STAMP)  ## execute notebooks/ and solutions/ under each of METHODS
-	@set -e; for m in $(METHODS); do \
-	  echo "== notebooks under start method: $$m"; \
-	  if [ "$$m" = default ]; then unset IPCLAB_START_METHOD; else export IPCLAB_START_METHOD=$$m; fi; \
-	  IPCLAB_QUICK=1 $(PY) -m pytest $(NBVAL) notebooks solutions; \
-	done
+test-notebooks: $(STAMP)  ## execute notebooks/ and solutions/ under each of METHODS (quick mode)
+	$(RUN) --notebooks "$(METHODS)" $(RUN_NOTEBOOKS)
+
+budget: $(STAMP)  ## run notebooks/ and solutions/ in quick mode alone, and exit 1 if one takes over BUDGET s
+	$(RUN) --notebooks default --budget $(BUDGET) $(RUN_NOTEBOOKS)
 
 $(BROWSER_STAMP): $(STAMP)
 	$(UV) -e '.[test,browser]'
@@ -105,15 +119,14 @@ test-browser: $(BROWSER_STAMP) chromium  ## run every chapter and a lab in Jupyt
 	IPCLAB_QUICK=1 CHROMIUM="$${CHROMIUM:-$$(command -v chromium chromium-browser | head -1)}" \
 	  $(PY) -m pytest tests/browser
 
-test-matrix: $(STAMP)  ## notebooks and lab checks under fork, spawn and forkserver, on every Python found
-	$(MAKE) --no-print-directory test-notebooks test-labs METHODS="$(MATRIX_METHODS)"
+test-matrix: $(STAMP)  ## make test and make test-methods on every other Python version found, each in .venv-X.Y
 	@set -e; for v in $(MATRIX_VERSIONS); do \
 	  py=$$(command -v python$$v || true); \
 	  if [ -z "$$py" ] || ! $$py -c '' 2>/dev/null; then \
 	    py=$$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/$$v*/bin/python$$v 2>/dev/null | tail -1); fi; \
 	  if [ -n "$$py" ]; then \
 	    echo "== Python $$v: $$py"; \
-	    $(MAKE) --no-print-directory test PYTHON=$$py VENV=.venv-$$v METHODS="$(MATRIX_METHODS)"; \
+	    $(MAKE) --no-print-directory test test-methods PYTHON=$$py VENV=.venv-$$v; \
 	  else echo "== Python $$v not found, skipped"; fi; \
 	done
 

@@ -32,6 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     roles = sub.add_parser("jupyter-config", help="show nbgrader's instructor panels in JupyterLab, or hide them")
     roles.add_argument("config_dir", type=Path, help="the Jupyter config folder (JUPYTER_CONFIG_DIR)")
     roles.add_argument("--role", choices=["learner", "instructor"], required=True)
+    roles.add_argument("--settings", type=Path, help="also write the course's JupyterLab settings into this "
+                       "user-settings folder (JUPYTERLAB_SETTINGS_DIR)")
     bench = sub.add_parser(
         "bench", help="measure a mechanism (see --list), or the toolkit's own costs (NAME: toolkit)",
         description="Measure how fast a mechanism moves items of SIZE bytes from a child to its parent: "
@@ -78,9 +80,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {len(pages)} pages; open {pages[0].resolve()}")
         return 0
     if args.command == "jupyter-config":
-        from ipclab.course import jupyter_config
+        from ipclab.course import jupyter_config, lab_settings
 
         jupyter_config(args.config_dir, args.role)
+        if args.settings:
+            lab_settings(args.settings)
         return 0
     if args.cpu is not None:
         os.sched_setaffinity(0, {args.cpu})
@@ -124,9 +128,9 @@ def run_comparison(out: Path, sizes: list[int] | None, repeats: int) -> int:
     """
     import time
 
-    from ipclab import comparison
+    from ipclab import comparison, mechanisms
 
-    payloads = sizes or list(comparison.sizes())
+    payloads = sizes or list(mechanisms.sizes())
     results = comparison.run(payloads=payloads, repeats=repeats)
     limits = {size: comparison.copy_limit(size) for size in payloads}
     checks = {f"{kind} {comparison.size_label(size)}": comparison.agree(kind, size)

@@ -31,6 +31,7 @@ from multiprocessing import pool as pool_module
 from pathlib import Path
 from typing import Any, Literal
 
+from ipclab.cleanup import end_descendants
 from ipclab.sandbox import run_guarded
 from ipclab.start import context
 
@@ -252,17 +253,26 @@ def _run_exercise(folder: str, module: str, check: Callable[[Any], str | None], 
     """Sandboxed: import the answer module from ``folder`` (or, for a script, find it) and run the check on it.
 
     Standard error goes to /dev/null: children that die on purpose in a check
-    would otherwise print tracebacks over the verdicts.
+    would otherwise print tracebacks over the verdicts.  The working folder is
+    ``folder``, a temporary one: a stray write of the answer's is removed with
+    it instead of landing beside the lab.  Once the check has
+    its verdict, whatever the answer left running is ended, so that the
+    verdict does not wait for it (multiprocessing would join a non-daemon
+    child before this process could exit).
     """
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
     sys.stderr = open(os.devnull, "w")  # forked from a Jupyter kernel, sys.stderr is not fd 2
-    if script:
-        return check(Path(folder) / f"{module}.py")
-    sys.path.insert(0, folder)
-    sys.modules.pop(module, None)  # a forked child may hold a stale copy the notebook imported
-    importlib.invalidate_caches()
-    return check(importlib.import_module(module))
+    os.chdir(folder)
+    try:
+        if script:
+            return check(Path(folder) / f"{module}.py")
+        sys.path.insert(0, folder)
+        sys.modules.pop(module, None)  # a forked child may hold a stale copy the notebook imported
+        importlib.invalidate_caches()
+        return check(importlib.import_module(module))
+    finally:
+        end_descendants()
 
 
 def check_exercise(lab: str, exercise: Exercise, folder: Path) -> Verdict:

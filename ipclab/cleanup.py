@@ -8,9 +8,11 @@ tracker) are not leaks: they serve the whole session and exit with it.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -22,6 +24,32 @@ TRACKER = "multiprocessing.resource_tracker"
 SHM = Path("/dev/shm")
 IPC_PREFIXES = ("sem.mp-", "psm_", "wnsm_")  # multiprocessing's semaphores, SharedMemory blocks
 TEMP_PREFIX = "pymp-"  # multiprocessing's temporary folders (util.get_temp_dir)
+PR_SET_CHILD_SUBREAPER = 36  # prctl(2), Linux
+
+
+def become_subreaper() -> bool:
+    """Make this process a "child subreaper" (Linux): orphans among its descendants are re-parented to it.
+
+    Without it an orphan goes to init, out of sight -- also one that left the
+    process group and session with ``os.setsid()``.  Returns False where the
+    platform has no such thing.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    return ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+
+
+def end_descendants(grace: float = 1.0) -> int:
+    """Kill every descendant of this process except multiprocessing's helpers; return how many there were.
+
+    In any process group or session: a subreaper (:func:`become_subreaper`)
+    sees even those that called ``os.setsid()`` and whose parent has died.
+    Processes already on their way out (a daemon child just terminated) get
+    ``grace`` seconds, and are not counted if they make it.
+    """
+    left = leftover_children(grace)
+    kill(left)
+    return len(left)
 
 
 def _command(proc: psutil.Process | None) -> str:
@@ -34,10 +62,11 @@ def _command(proc: psutil.Process | None) -> str:
 def is_helper(proc: psutil.Process) -> bool:
     """True for the forkserver or resource tracker that multiprocessing starts itself.
 
-    A worker forked by the forkserver shares its command line, so a process
-    whose parent is itself a forkserver is a worker, not a helper.  A tracker
-    forks nothing: its command line is its own, whoever started it (a worker
-    forked by a forkserver may start one).
+    A worker forked by a forkserver shares its command line, so a forkserver
+    is told apart by what only it holds: the listening socket the others ask
+    it through (``pymp-*/listener-*``).  A tracker forks nothing: its command
+    line is its own, whoever started it (a worker forked by a forkserver may
+    start one).
     """
     command = _command(proc)
     if TRACKER in command:
@@ -45,10 +74,10 @@ def is_helper(proc: psutil.Process) -> bool:
     if FORKSERVER not in command:
         return False
     try:
-        parent = proc.parent()
+        sockets = (getattr(proc, "net_connections", None) or proc.connections)("unix")  # psutil < 6: connections
     except psutil.Error:
-        parent = None
-    return FORKSERVER not in _command(parent)
+        return False
+    return any("listener-" in str(s.laddr) for s in sockets)
 
 
 def _alive(proc: psutil.Process) -> bool:

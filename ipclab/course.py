@@ -10,7 +10,8 @@ and ``generate_feedback`` run as its documentation describes.
 
 A learner's JupyterLab shows nbgrader's Validate button but not the
 instructor's panels (formgrader, Create Assignment, the course list);
-:func:`jupyter_config` writes that choice into a Jupyter config folder.
+:func:`jupyter_config` writes that choice into a Jupyter config folder, and
+:func:`lab_settings` the JupyterLab settings the course runs with.
 """
 
 from __future__ import annotations
@@ -65,6 +66,21 @@ def _merge_json(path: Path, update: dict) -> None:
         data[key] = {**data.get(key, {}), **value} if isinstance(value, dict) else value
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=2) + "\n")
+
+
+# JupyterLab settings for everyone who opens the course: no pop-up asking to fetch Jupyter's news
+# (it covers the explorers, and the course is offline), and every cell kept in the page, so that the
+# browser's find (Ctrl-F) finds an error message in any cell, not only in those on screen.
+LAB_SETTINGS = {
+    "@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
+    "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
+}
+
+
+def lab_settings(settings_dir: Path) -> None:
+    """Write :data:`LAB_SETTINGS` into the JupyterLab user-settings folder ``settings_dir``, keeping other choices."""
+    for plugin, values in LAB_SETTINGS.items():
+        _merge_json(settings_dir / f"{plugin}.jupyterlab-settings", values)
 
 
 def jupyter_config(config_dir: Path, role: Literal["learner", "instructor"]) -> None:

@@ -2,10 +2,16 @@
 
 Every "this deadlocks" demo of the course goes through :func:`run_guarded`.
 The target runs in a child process that first makes itself the leader of a
-new session and process group, so everything it starts -- even a grandchild
-orphaned when its parent dies -- stays in that group.  On timeout the whole
-group is killed; when the target finishes, whatever it left running in the
-group is killed too and counted in :attr:`Outcome.leftovers`.
+new session and process group, and (on Linux) a child subreaper, so that
+everything it starts stays in sight: in its group, and among its descendants
+even when a grandchild leaves the group with ``os.setsid()`` and its parent
+dies.  On timeout the group and the child's descendants are killed.  When
+the target finishes, the child exits as any process does -- multiprocessing
+waits for its non-daemon children first, which is what a "parent waits for
+its child" demonstration shows -- and then kills whatever else it left
+running, wherever it went, counted in :attr:`Outcome.leftovers`.  The
+verdict never waits for such stragglers: the watchdog waits for the child's
+exit, not for every holder of its pipes.
 
 The target and its arguments must be picklable (a function from an importable
 module, not one defined in a notebook) so this works under every start method.
@@ -22,14 +28,14 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from multiprocessing import resource_tracker
+from multiprocessing import resource_tracker, util
 from multiprocessing.connection import wait
 from multiprocessing.context import BaseContext
 from typing import Any, Literal
 
 import psutil
 
-from ipclab.cleanup import group_members, is_helper, kill
+from ipclab.cleanup import become_subreaper, end_descendants, group_members, is_helper, kill
 from ipclab.start import context
 
 Status = Literal["finished", "hung", "crashed"]
@@ -69,9 +75,17 @@ class Outcome:
         return text
 
 
+POLL = 0.05  # seconds between looks at whether the child has exited
+HELPERS_GRACE = 1.0  # seconds for the child's forkserver and resource tracker to leave after it
+
+
 def _guarded_child(conn, tempdir: str, target: Callable[..., Any], args: tuple, kwargs: dict) -> None:
     if hasattr(os, "setsid"):
         os.setsid()
+    become_subreaper()
+    # Last of all on the way out, after multiprocessing has joined this process's non-daemon children:
+    # end what is still running (escaped from the group or not), and say how many that was.
+    util.Finalize(None, _end_stragglers, args=(conn,), exitpriority=-100)
     # Sockets of managers or a forkserver the target starts go into a folder
     # the sandbox removes, also when it has to kill them.
     multiprocessing.process.current_process()._config["tempdir"] = tempdir
@@ -91,22 +105,47 @@ def _guarded_child(conn, tempdir: str, target: Callable[..., Any], args: tuple, 
     except Exception as exc:  # the return value could not be pickled
         status = 1
         conn.send(("error", type(exc).__name__, f"could not send the result back: {exc}", ""))
-    conn.close()
     sys.exit(status)
 
 
-def _kill_group(root: psutil.Process | None, pgid: int) -> int:
-    """Kill the process group ``pgid`` and the descendants of ``root``.
+def _end_stragglers(conn) -> None:
+    """Kill the target's processes still running as the sandboxed child exits; report their number."""
+    try:
+        conn.send(("leftovers", end_descendants()))
+        conn.close()
+    except OSError:  # the watchdog has gone
+        pass
+
+
+def _receive(reader, report: tuple | None, stragglers: int) -> tuple[tuple | None, int, bool]:
+    """Read one message of the child: its report, or how many stragglers it ended; False at end of file."""
+    try:
+        message = reader.recv()
+    except EOFError:
+        return report, stragglers, False
+    if message[0] == "leftovers":
+        return report, message[1], True
+    return message, stragglers, True
+
+
+def _kill_group(root: psutil.Process | None, pgid: int, grace: float = 0.0) -> int:
+    """Kill the process group ``pgid`` and the descendants of ``root``, after ``grace`` s to leave by themselves.
 
     Returns how many were killed, not counting multiprocessing's own helpers
-    (a forkserver the target started is not something it forgot).
+    (a forkserver the target started is not something it forgot; it leaves
+    once the target has, which is what ``grace`` waits for).
     """
-    victims = {p.pid: p for p in group_members(pgid)}
-    if root is not None:
-        try:
-            victims.update({p.pid: p for p in [root, *root.children(recursive=True)] if p.is_running()})
-        except psutil.Error:
-            pass
+    deadline = time.monotonic() + grace
+    while True:
+        victims = {p.pid: p for p in group_members(pgid)}
+        if root is not None:
+            try:
+                victims.update({p.pid: p for p in [root, *root.children(recursive=True)] if p.is_running()})
+            except psutil.Error:
+                pass
+        if not victims or time.monotonic() >= deadline:
+            break
+        time.sleep(0.02)
     forgotten = sum(not is_helper(p) for p in victims.values())
     kill(list(victims.values()))
     return forgotten
@@ -150,22 +189,25 @@ def _watch(ctx: BaseContext, reader, writer, tempdir: str, target: Callable[...,
     except psutil.Error:
         ps_root = None
     deadline = start + timeout
-    report = None
+    report, stragglers = None, 0
     waiting = [reader, proc.sentinel]
-    while proc.sentinel in waiting and time.perf_counter() < deadline:
-        for ready in wait(waiting, timeout=max(0.0, deadline - time.perf_counter())):
-            if ready is reader:
-                try:
-                    report = reader.recv()
-                except EOFError:
-                    pass
-            waiting.remove(ready)
+    # Until the child has exited -- its exit status is polled, for its sentinel can stay unready after
+    # that, held open by a grandchild forked from it -- reading what it reports.
+    while proc.exitcode is None and time.perf_counter() < deadline:
+        ready = wait(waiting, timeout=min(POLL, max(0.0, deadline - time.perf_counter()))) if waiting else []
+        if not waiting:
+            time.sleep(POLL)
+        for end in ready:
+            if end is reader:
+                report, stragglers, more = _receive(reader, report, stragglers)
+                if not more:
+                    waiting.remove(reader)
+            else:
+                waiting.remove(end)
     elapsed = time.perf_counter() - start
-    if report is None and reader.poll(0):
-        try:
-            report = reader.recv()
-        except EOFError:
-            pass
+    more = reader in waiting
+    while more and reader.poll(0):
+        report, stragglers, more = _receive(reader, report, stragglers)
     reader.close()
 
     fields: dict[str, Any] = {}
@@ -173,14 +215,12 @@ def _watch(ctx: BaseContext, reader, writer, tempdir: str, target: Callable[...,
         fields["value"] = report[1]
     elif report is not None:
         fields.update(zip(("error_type", "error", "traceback"), report[1:]))
-    # A readable sentinel means the child has closed its files on the way out;
-    # join() then returns at once (is_alive() could still say True for a moment).
-    if proc.sentinel in waiting:
+    if proc.exitcode is None:
         _kill_group(ps_root, proc.pid)
         proc.join()
         return Outcome("hung", elapsed, exitcode=proc.exitcode, **fields)
     proc.join()
-    fields["leftovers"] = _kill_group(None, proc.pid)
+    fields["leftovers"] = stragglers + _kill_group(None, proc.pid, grace=HELPERS_GRACE)
     if report is None:
         fields["error"] = "the process died without reporting"
     status: Status = "finished" if report is not None and proc.exitcode == 0 else "crashed"

@@ -34,21 +34,36 @@ def drain_then_join() -> int:
     return len(item)
 
 
-def _start_sleeper(queue) -> None:
-    """Start a grandchild that sleeps, report its pid, and exit without it."""
-    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+def _start_sleeper(queue, new_session: bool = False) -> None:
+    """Start a grandchild that sleeps (in a session of its own if asked), report its pid, and exit without it."""
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], start_new_session=new_session)
     queue.put(proc.pid)
 
 
-def orphan_a_sleeper() -> int:
-    """Leave an orphaned grandchild behind; return its pid."""
+def orphan_a_sleeper(new_session: bool = False) -> int:
+    """Leave an orphaned grandchild behind, in the process group or out of it (``os.setsid``); return its pid."""
     mp = context()
     queue = mp.Queue()
-    child = mp.Process(target=_start_sleeper, args=(queue,))
+    child = mp.Process(target=_start_sleeper, args=(queue, new_session))
     child.start()
     pid = queue.get(timeout=10)
     child.join(10)
     return pid
+
+
+def fork_sleepers(count: int) -> list[int]:
+    """Fork ``count`` children that sleep a minute (each holds a copy of every pipe end) and return at once."""
+    import os
+    import time
+
+    pids = []
+    for _ in range(count):
+        pid = os.fork()
+        if pid == 0:
+            time.sleep(60)
+            os._exit(0)
+        pids.append(pid)
+    return pids
 
 
 def return_a_lock():

@@ -1,16 +1,19 @@
 """The lab-check framework itself: finding answers, verdicts, the sandbox's last resort, the CLI."""
 
 import json
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import psutil
 import pytest
 
 from ipclab.checks import Exercise, check_exercise, exercises, extract_answers
 from tests import demos
 
+ROOT = Path(__file__).resolve().parent.parent
 ANSWERS = Path(__file__).resolve().parent / "answers"
 
 
@@ -31,6 +34,41 @@ def test_a_check_that_hangs_is_stopped_by_the_sandbox(tmp_path):
     exercise = Exercise("ex1", "lab99_ex1", "hangs", demos.check_that_hangs, timeout=1)
     verdict = check_exercise("lab99", exercise, tmp_path)
     assert verdict.status == "wrong" and "did not finish within 1 s" in verdict.message
+
+
+def test_an_answer_whose_grandchild_leaves_the_session_leaves_no_process_behind(tmp_path):
+    pid_file = tmp_path / "escaped.pid"
+    (tmp_path / "lab99_ex1.py").write_text(
+        "import subprocess, sys\n"
+        "from ipclab import context\n"
+        "from tests.demos import _start_sleeper\n"
+        "queue = context().Queue()\n"
+        "child = context().Process(target=_start_sleeper, args=(queue, True))\n"
+        "child.start()\n"
+        f"open({str(pid_file)!r}, 'w').write(str(queue.get(timeout=10)))\n"
+        "child.join(10)\n")
+    exercise = Exercise("ex1", "lab99_ex1", "escapes", demos.check_that_passes)
+    assert check_exercise("lab99", exercise, tmp_path).status == "pass"
+    escaped = int(pid_file.read_text())
+    assert not psutil.pid_exists(escaped) or psutil.Process(escaped).status() == psutil.STATUS_ZOMBIE
+
+
+def test_many_sleeping_children_do_not_hold_up_the_verdict(tmp_path):
+    (tmp_path / "lab99_ex1.py").write_text("from tests.demos import fork_sleepers\nSLEEPERS = fork_sleepers(50)\n")
+    exercise = Exercise("ex1", "lab99_ex1", "sleepers", demos.check_that_passes, timeout=30)
+    assert check_exercise("lab99", exercise, tmp_path).status == "pass"  # not "did not finish within 30 s"
+
+
+def test_an_answer_runs_in_a_temporary_folder_not_beside_the_lab(tmp_path, monkeypatch):
+    answers, lab = tmp_path / "answers", tmp_path / "lab"
+    answers.mkdir(), lab.mkdir()
+    (answers / "lab01_ex1.py").write_text("open('stray.txt', 'w').write('oops')\n")
+    monkeypatch.chdir(lab)
+    done = subprocess.run([sys.executable, "-m", "ipclab", "check", "lab01", str(answers / "lab01_ex1.py")],
+                          capture_output=True, text=True, timeout=120, cwd=lab,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert "lab01 ex1" in done.stdout, done.stdout + done.stderr
+    assert list(lab.iterdir()) == [] and list(answers.iterdir()) == [answers / "lab01_ex1.py"]
 
 
 def test_the_stub_is_not_solved_and_a_missing_file_neither(tmp_path):

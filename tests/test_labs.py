@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -89,27 +88,25 @@ WRONG = {
 }
 
 
-def check(method: str, *args: str) -> tuple[int, str, float]:
+def check(method: str, *args: str) -> tuple[int, str]:
     env = {k: v for k, v in os.environ.items() if k != ENV_VAR}
     if method != "default":
         env[ENV_VAR] = method
-    t0 = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "ipclab", "check", *args], capture_output=True, text=True, timeout=150, cwd=ROOT,
         env=env,
     )
-    return done.returncode, done.stdout + done.stderr, time.perf_counter() - t0
+    return done.returncode, done.stdout + done.stderr
 
 
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("answer", sorted(WRONG))
 def test_a_wrong_answer_is_named(answer, method):
     lab, exercise = answer.split("_")[:2]
-    code, out, took = check(method, lab, str(ANSWERS / answer))
+    code, out = check(method, lab, str(ANSWERS / answer))
     line = next(line for line in out.splitlines() if line.startswith(f"{lab} {exercise} "))
     assert code == 1
     assert "WRONG" in line and WRONG[answer] in line, line
-    assert took < (60 if answer.startswith(TIMED) else 30)  # a speed check first times the serial count, slower on a busy machine
 
 
 # Mistakes that show only in a race: their checks control the timing, so every run catches them.
@@ -123,7 +120,7 @@ RIGHT = sorted((ANSWERS / "right").glob("lab*.py"))
 def test_a_racy_mistake_is_caught_on_every_run(answer, method):
     lab, exercise = answer.split("_")[:2]
     for _ in range(3):
-        code, out, _ = check(method, lab, str(ANSWERS / answer))
+        code, out = check(method, lab, str(ANSWERS / answer))
         assert code == 1 and f"{lab} {exercise} " in out and WRONG[answer] in out, out
 
 
@@ -133,6 +130,6 @@ def test_a_racy_mistake_is_caught_on_every_run(answer, method):
 ])
 def test_a_right_answer_written_another_way_passes(answer, method):
     lab, exercise = answer.stem.split("_")[:2]
-    _, out, _ = check(method, lab, str(answer))
+    _, out = check(method, lab, str(answer))
     line = next(line for line in out.splitlines() if line.startswith(f"{lab} {exercise} "))
     assert "PASS" in line, line

@@ -1,4 +1,4 @@
-"""`make lab` serves the course and stops cleanly on Ctrl-C."""
+"""`make lab` serves the project folder, opens chapter 00, and stops cleanly on Ctrl-C."""
 
 from __future__ import annotations
 
@@ -6,43 +6,54 @@ import os
 import signal
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
 import psutil
 import pytest
 
-from tests.support import free_port
+from tests.support import free_port, start_make_lab
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def get(url: str, token: str) -> int:
+    """The HTTP status of ``url`` on the server."""
+    request = urllib.request.Request(url, headers={"Authorization": f"token {token}"})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def proc_pid(make: subprocess.Popen) -> int:
+    """The pid of the Jupyter server that ``make`` started."""
+    for child in psutil.Process(make.pid).children(recursive=True):
+        if "jupyter" in " ".join(child.cmdline()):
+            return child.pid
+    raise AssertionError("make lab started no Jupyter server")
 
 
 @pytest.mark.serial  # beside other tests the server's start drags on
 def test_make_lab_serves_the_course_and_stops_on_ctrl_c(tmp_path):
     port, token = free_port(), "ipclab-test-token"
-    args = f"--no-browser --ip=127.0.0.1 --port={port} --IdentityProvider.token={token}"
     log = tmp_path / "lab.log"
-    # A learner's terminal delivers Ctrl-C. A test run started in the background (`&` in a script, as CI may)
-    # inherits SIGINT *ignored*, and so would make and Jupyter: give this process a handler while starting
-    # make, so that make starts with SIGINT at its default, as from a terminal.
-    ignoring = signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        proc = subprocess.Popen(
-            ["make", "--no-print-directory", "lab", f"LAB_ARGS={args}"],
-            cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
-        )
-    finally:
-        signal.signal(signal.SIGINT, ignoring)
+    proc = start_make_lab(ROOT, port, token, log.open("w"))
     try:
         status, deadline = None, time.monotonic() + 60
         while status is None and time.monotonic() < deadline:
             try:
-                url = f"http://127.0.0.1:{port}/lab/tree/notebooks/00_setup.ipynb?token={token}"
-                with urllib.request.urlopen(url, timeout=5) as response:
-                    status = response.status
+                status = get(f"http://127.0.0.1:{port}/api/status", token)
             except OSError:
                 time.sleep(0.5)
         assert status == 200, log.read_text()
+        # The project folder is the root: chapters, labs and the README are all in the file browser.
+        for path in ("notebooks/00_setup.ipynb", "labs/lab03.ipynb", "README.md"):
+            assert get(f"http://127.0.0.1:{port}/api/contents/{path}", token) == 200, f"{path} is not served"
+        opened = list((ROOT / ".jupyter" / "runtime").glob(f"jpserver-file-to-run-{proc_pid(proc)}-open.html"))
+        assert opened and f":{port}/lab/tree/notebooks/00_setup.ipynb" in opened[0].read_text(), "chapter 00 opens first"
         while "Use Control-C to stop this server" not in log.read_text() and time.monotonic() < deadline:
             time.sleep(0.2)  # a learner presses Ctrl-C once the server says it is running...
         quiet_since, size = time.monotonic(), log.stat().st_size

@@ -1,18 +1,21 @@
-"""A JupyterLab server on a copy of the course, and headless Chromium driven by Playwright.
+"""The JupyterLab that `make lab` starts, on a copy of the course, and headless Chromium driven by Playwright.
 
-The server runs on 127.0.0.1, a free port and a random token, from the
-project's environment, with a project-local settings folder (no news pop-up,
-every cell kept in the page).  It serves a temporary copy of the notebooks,
-so saving an executed notebook never touches the committed ones.  At the end
-the kernels are shut down through the server's API, the server is stopped by
-its pid, and the test fails if any process is left, or a semaphore, shared
-memory block or multiprocessing temporary folder.
+The server is `make lab` itself -- the same root (the project folder), the
+same settings and config, the same command line -- run in a temporary copy of
+the checkout's files (so that saving an executed notebook never touches the
+committed ones) with this environment's ``.venv``, on 127.0.0.1, a free port
+and a random token.  The page a learner's browser opens is read from the file
+Jupyter Server writes for it.  At the end the kernels are shut down through
+the server's API, the server is stopped with Ctrl-C as a learner stops it,
+and the test fails if any process is left, or a semaphore, shared memory
+block or multiprocessing temporary folder.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -28,18 +31,13 @@ import psutil
 import pytest
 
 from ipclab.cleanup import ipc_names, remove_ipc_names
-from ipclab.course import jupyter_config
-from tests.support import free_port
+from tests.support import free_port, start_make_lab
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
 ]
-SETTINGS = {
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false", "checkForUpdates": False},
-    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
-}
 
 
 @dataclass(frozen=True)
@@ -49,6 +47,7 @@ class Lab:
     url: str
     token: str
     root: Path
+    first_page: str  # the address `make lab` opens in the learner's browser
 
     def api(self, method: str, path: str) -> object:
         request = urllib.request.Request(f"{self.url}/api/{path}", method=method,
@@ -61,49 +60,50 @@ class Lab:
         return f"{self.url}/lab/tree/{notebook}?reset&token={self.token}"
 
 
+def copy_of_the_course(into: Path) -> None:
+    """The checkout's files (those git knows), with their times: the copy's ``.venv`` stamp stays valid."""
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True, timeout=60).stdout
+    for name in filter(None, listed.decode().split("\0")):
+        target = into / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if (ROOT / name).is_file():
+            shutil.copy2(ROOT / name, target)
+
+
 @pytest.fixture(scope="session")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     root = tmp_path_factory.mktemp("course")
-    for folder in ("notebooks", "labs"):
-        shutil.copytree(ROOT / folder, root / folder)
+    copy_of_the_course(root)
     shutil.copy(ROOT / "tests" / "fixtures" / "broken_widget.ipynb", root / "broken_widget.ipynb")
-    state = tmp_path_factory.mktemp("jupyter")
-    for name, values in SETTINGS.items():
-        (state / "settings" / name).parent.mkdir(parents=True, exist_ok=True)
-        (state / "settings" / name).write_text(json.dumps(values))
-    jupyter_config(state / "config", "learner")  # what `make lab` gives a learner
-    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(state / "config"), JUPYTERLAB_SETTINGS_DIR=str(state / "settings"),
-               JUPYTERLAB_WORKSPACES_DIR=str(state / "workspaces"), JUPYTER_RUNTIME_DIR=str(state / "runtime"),
-               IPCLAB_QUICK="1")
     before = ipc_names()
     port, token = free_port(), secrets.token_hex(16)
-    command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-               f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}"]
-    if os.geteuid() == 0:
-        command.append("--allow-root")
-    log = open(state / "server.log", "w")
-    server = subprocess.Popen(command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
-    served = Lab(f"http://127.0.0.1:{port}", token, root)
-    deadline = time.monotonic() + 60
+    log_path = tmp_path_factory.mktemp("jupyter") / "server.log"
+    log = open(log_path, "w")
+    server = start_make_lab(root, port, token, log, env=dict(os.environ, IPCLAB_QUICK="1"))
+    served = Lab(f"http://127.0.0.1:{port}", token, root, "")
+    deadline = time.monotonic() + 90
     while True:
         try:
             served.api("GET", "status")
             break
         except OSError:
             if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"JupyterLab did not start; see {state / 'server.log'}") from None
+                raise RuntimeError(f"make lab did not start JupyterLab:\n{log_path.read_text()[-3000:]}") from None
             time.sleep(0.3)
+    opened = list((root / ".jupyter" / "runtime").glob("jpserver-file-to-run-*-open.html"))
+    first = re.search(r'url=([^"]+)"', opened[0].read_text()).group(1) if opened else f"{served.url}/lab"
+    served = Lab(served.url, token, root, first)
     try:
         yield served
     finally:
         for kernel in served.api("GET", "kernels") or []:
             served.api("DELETE", f"kernels/{kernel['id']}")
         family = [server.pid] + [p.pid for p in psutil.Process(server.pid).children(recursive=True)]
-        server.send_signal(signal.SIGTERM)
+        os.killpg(server.pid, signal.SIGINT)  # Ctrl-C in the learner's terminal
         try:
             server.wait(30)
         except subprocess.TimeoutExpired:
-            server.kill()
+            os.killpg(server.pid, signal.SIGKILL)
             server.wait()
         log.close()
         _, alive = psutil.wait_procs([psutil.Process(p) for p in family if psutil.pid_exists(p)], timeout=10)
