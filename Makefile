@@ -15,6 +15,12 @@ CELL_TIMEOUT     ?= 120
 LAB_METHODS      ?= default spawn
 NOTEBOOK_METHODS ?= default
 ALL_METHODS      ?= fork spawn forkserver
+# METHODS="..." picks the methods of test-labs and test-notebooks (all three by default); given to
+# `make test` or `make test-all`, it replaces LAB_METHODS and NOTEBOOK_METHODS.
+ifneq ($(filter command line environment,$(origin METHODS)),)
+  LAB_METHODS      := $(METHODS)
+  NOTEBOOK_METHODS := $(METHODS)
+endif
 METHODS          ?= $(ALL_METHODS)
 BUDGET           ?= 60
 # `make test-matrix`: `make test-all`'s start-method runs on every other Python version listed

@@ -86,11 +86,37 @@ def main(argv: list[str] | None = None) -> int:
         if args.settings:
             lab_settings(args.settings)
         return 0
+    problem = bench_problem(args.size or [], args.repeats, args.count)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     if args.cpu is not None:
         os.sched_setaffinity(0, {args.cpu})
     if args.name == "compare":
         return run_comparison(args.out, args.size, args.repeats)
     return run_bench(args.name, args.list, args.size or [8, 65536, 1 << 20], args.repeats, args.count)
+
+
+def bench_problem(sizes: list[int], repeats: int, count: int | None) -> str | None:
+    """Why these ``bench`` options cannot be measured on this machine, in one line; None if they can.
+
+    A payload is held several times over while it moves (the sender's copy,
+    the pipe or block, the receiver's copy, a pickle), so it must fit in a
+    quarter of the memory available now.
+    """
+    import psutil
+
+    most = psutil.virtual_memory().available // 4
+    for size in sizes:
+        if size < 1:
+            return f"--size {size}: a payload is at least 1 byte"
+        if size > most:
+            return f"--size {size:,}: more than this machine can move now (at most {most:,} bytes, a quarter of the free memory)"
+    if repeats < 1:
+        return f"--repeats {repeats}: at least one timed run is needed"
+    if count is not None and count < 1:
+        return f"--count {count}: at least one item per run is needed"
+    return None
 
 
 def run_bench(name: str | None, list_only: bool, sizes: list[int], repeats: int, count: int | None) -> int:

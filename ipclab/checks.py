@@ -43,6 +43,19 @@ class Wrong(Exception):
     """Raised by a check: the answer runs but is wrong.  The message says why."""
 
 
+class NotPassed(AssertionError):
+    """Raised by a grading cell (:func:`grade`): its message is the check's verdict, wrapped to 80 columns.
+
+    IPython shows an exception through its ``_render_traceback_`` when it has
+    one, so the cell's error -- in JupyterLab, in nbgrader's Validate dialog
+    and in its feedback pages -- is the verdict alone, first, with no
+    traceback into this package (nor the grader's paths).
+    """
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"{type(self).__name__}: the exercise does not pass yet", *str(self).strip().splitlines()]
+
+
 @dataclass
 class Call:
     """What :func:`call_with_deadline` saw: did the call return, with what, or what did it raise."""
@@ -234,6 +247,8 @@ def _collect(lab: str, answers: list[Path], into: Path) -> None:
     """
     modules = [ex.module for ex in exercises(lab)]
     for answer in answers:
+        if not answer.exists():
+            raise FileNotFoundError(f"{answer} does not exist")
         if answer.suffix == ".ipynb":
             extract_answers(answer, into)
         elif answer.is_dir():
@@ -296,6 +311,8 @@ def check_exercise(lab: str, exercise: Exercise, folder: Path) -> Verdict:
         return Verdict(lab, exercise, "wrong", f"the check's process died (exit code {outcome.exitcode}).")
     where = _answer_line(outcome.traceback or "", exercise.module)
     detail = f": {outcome.error}" if outcome.error else ""
+    if outcome.error_type in ("SyntaxError", "IndentationError", "TabError"):
+        where = ""  # its message names the file and line already
     return Verdict(lab, exercise, "wrong", f"your code raised {outcome.error_type}{detail}{where}")
 
 
@@ -337,7 +354,7 @@ def check(lab: str, *answers: str | Path) -> list[Verdict]:
 
 
 def grade(lab: str, exercise: str, folder: str | Path = ".") -> None:
-    """An nbgrader test cell: pass quietly if ``exercise`` of ``lab`` passes, else raise ``AssertionError``.
+    """An nbgrader test cell: pass quietly if ``exercise`` of ``lab`` passes, else raise :class:`NotPassed`.
 
     The error's message is the check's verdict, so ``nbgrader autograde``
     scores the exercise and its feedback names the mistake.  The answer is
@@ -356,7 +373,7 @@ def grade(lab: str, exercise: str, folder: str | Path = ".") -> None:
     if verdict is None or seen != source:
         [verdict] = _judge(lab, [chosen], [Path(folder)])
     if not verdict.passed:  # in lines short enough for `nbgrader validate`, which cuts longer ones
-        raise AssertionError("\n" + textwrap.fill(str(verdict), 80, break_long_words=False))
+        raise NotPassed("\n" + textwrap.fill(str(verdict), 80, break_long_words=False))
     print(verdict)
 
 

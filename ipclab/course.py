@@ -28,8 +28,13 @@ INSTRUCTOR_PLUGINS = ("@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-
 INSTRUCTOR_SERVER_EXTENSIONS = ("nbgrader.server_extensions.formgrader", "nbgrader.server_extensions.course_list")
 CELL_TIMEOUT = 300  # seconds nbgrader lets one cell run; a lab's check cell stops hung answers well before
 
+FEEDBACK_TEMPLATES = Path(__file__).resolve().parent / "feedback_template"  # feedback pages without a CDN
+
 CONFIG = f'''"""nbgrader's configuration for this course folder (made by `make course`, rebuilt each time)."""
 import os
+import warnings
+
+import nbgrader
 
 c = get_config()  # noqa: F821 - provided by nbgrader when it reads this file
 c.CourseDirectory.course_id = "{COURSE_ID}"
@@ -37,6 +42,14 @@ c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
 c.Exchange.root = os.path.join(c.CourseDirectory.root, "exchange")  # not /srv: no root needed
 c.Execute.timeout = {CELL_TIMEOUT}
 c.Execute.interrupt_on_timeout = True
+# Feedback pages that open offline: the course's template first (no MathJax from a CDN), then nbgrader's.
+c.HTMLExporter.extra_template_basedirs = [
+    "{FEEDBACK_TEMPLATES}",
+    os.path.join(os.path.dirname(nbgrader.__file__), "server_extensions", "formgrader", "templates"),
+]
+# nbgrader's gradebook uses SQLAlchemy calls that SQLAlchemy 2 warns about, once per query: not the grader's business.
+warnings.filterwarnings("ignore", module="nbgrader")
+warnings.filterwarnings("ignore", module="sqlalchemy")
 '''
 
 

@@ -40,7 +40,10 @@ SIZES = (8, 1024, 16 * 1024, 64 * 1024, 256 * 1024, 1024 * 1024)  # 8 B .. 1 MiB
 # pipe buffer, 256 KiB (past glibc's 128 KiB mmap threshold), the largest.
 QUICK_SIZES = (8, 16 * 1024, 256 * 1024, 1024 * 1024)
 START_TIMEOUT = 30.0
-SETTLE = 0.1  # seconds a new sender sits idle before the go, as it would in a plain script
+# Seconds a new sender sits idle after saying it is ready, before the go, as it would in a plain
+# script (its start-up is over once it is ready; this lets its last page faults and wake-ups pass).
+# Every run pays it, so quick mode waits less.
+SETTLE, QUICK_SETTLE = 0.1, 0.03
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -281,16 +284,20 @@ def timed(ctx: BaseContext, target: Callable[..., None], args: tuple, body: Call
     A fresh child per run, as a plain script would have: the operating system
     places it as it places any new process (on this core or the other), so the
     figure says what a program meets, not what one lucky placement gives.  The
-    child sits idle ``SETTLE`` s before the go, as a just-started child would.
+    child sits idle ``SETTLE`` s (``QUICK_SETTLE`` in quick mode) before the go, as a just-started child would.
     """
     ready, go = ctx.Event(), ctx.Event()
     name = name or str(args[0])
     child = ctx.Process(target=target, args=(*args, ready, go), name=f"bench:{name}")
     child.start()
     try:
-        if not ready.wait(START_TIMEOUT):
-            raise RuntimeError(f"the child of {name} did not start within {START_TIMEOUT:g} s")
-        time.sleep(SETTLE)
+        deadline = time.monotonic() + START_TIMEOUT
+        while not ready.wait(0.05):  # watching the child too: one that dies at once says so at once
+            if child.exitcode is not None:
+                raise RuntimeError(f"the child of {name} died before it was ready (exit code {child.exitcode})")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the child of {name} did not start within {START_TIMEOUT:g} s")
+        time.sleep(QUICK_SETTLE if quick() else SETTLE)
         go.set()
         t0 = time.perf_counter()
         body()

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
-from matplotlib.ticker import EngFormatter
+from matplotlib.ticker import EngFormatter, MaxNLocator
 
 from ipclab.bench import Measurement, time_unit
 from ipclab.trace import Event, Span
@@ -67,13 +67,14 @@ def runs(measurement: Measurement, ax: Axes | None = None) -> Axes:
     scale, unit = time_unit(measurement.min)
     values = [s / scale for s in measurement.seconds]
     ax.plot(range(1, len(values) + 1), values, "o", label="one run")
-    for value, style, name in [(measurement.median, "-", "median"), (measurement.min, ":", "min"),
-                               (measurement.max, ":", "max")]:
-        ax.axhline(value / scale, linestyle=style, color="gray")
-        ax.annotate(f"{name} {value / scale:.3g} {unit}", (len(values) + 0.5, value / scale), fontsize=8, va="center")
+    for value, style, name in [(measurement.max, "--", "max"), (measurement.median, "-", "median"),
+                               (measurement.min, ":", "min")]:
+        ax.axhline(value / scale, linestyle=style, color="gray", label=f"{name} {value / scale:.3g} {unit}")
     ax.set_xlabel("run")
     ax.set_ylabel(f"time ({unit})")
-    ax.set_xlim(0.5, len(values) + 3)
+    ax.set_xlim(0.5, len(values) + 0.5)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))  # beside the frame, not over the dots
     ax.set_title(measurement.label)
     return ax
 
@@ -166,6 +167,8 @@ def queue_depth(
         ax.axhline(maxsize, color="gray", linestyle="--", label=f"maxsize = {maxsize}")
     ax.set_xlabel("time (s)")
     ax.set_ylabel("items in the queue")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # items come whole
+    ax.set_ylim(bottom=0)
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     return ax

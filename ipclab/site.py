@@ -24,6 +24,7 @@ import nbformat
 from nbclient import NotebookClient
 from nbconvert import HTMLExporter
 
+from ipclab.bench import quick
 from ipclab.start import start_method
 
 TEMPLATE = Path(__file__).resolve().parent / "site_template"
@@ -45,9 +46,11 @@ class Page:
 def run_info() -> str:
     """When, on what and how this run happened: shown on every page."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    size = ("QUICK MODE (IPCLAB_QUICK=1): smaller experiments than a full run, so the figures are rougher"
+            if quick() else "full size")
     return (f"run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {platform.node() or 'this machine'} "
             f"({platform.system()} {platform.machine()}, {cores} cores, Python {platform.python_version()}), "
-            f"start method {start_method()}")
+            f"start method {start_method()}, {size}")
 
 
 def title_of(nb: nbformat.NotebookNode, fallback: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import signal
 import socket
 import subprocess
@@ -15,6 +16,15 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def first_page(root: Path, port: int) -> str | None:
+    """The address `make lab` in ``root`` opens in the learner's browser, from the file Jupyter Server writes for it."""
+    for opener in (root / ".jupyter" / "runtime").glob("jpserver-file-to-run-*-open.html"):
+        found = re.search(rf'url=(http://127\.0\.0\.1:{port}/[^"]+)"', opener.read_text())
+        if found:
+            return found.group(1)
+    return None
 
 
 def start_make_lab(root: Path, port: int, token: str, log: IO[str], env: dict[str, str] | None = None) -> subprocess.Popen:

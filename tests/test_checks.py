@@ -94,9 +94,19 @@ def test_unknown_labs_are_refused(name):
         exercises(name)
 
 
-def test_the_cli_says_what_is_wrong_with_its_arguments():
-    done = subprocess.run([sys.executable, "-m", "ipclab", "check", "lab99"], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 2 and "there is no lab99" in done.stderr
+def test_a_syntax_error_names_its_line_once(tmp_path):
+    (tmp_path / "lab99_ex1.py").write_text("def broken(:\n")
+    verdict = check_exercise("lab99", Exercise("ex1", "lab99_ex1", "t", demos.check_that_passes), tmp_path)
+    assert "SyntaxError" in verdict.message and verdict.message.count("line 1") == 1, verdict.message
+
+
+@pytest.mark.parametrize("args, says", [
+    (["lab99"], "error: there is no lab99"),
+    (["lab03", "does-not-exist.py"], "error: does-not-exist.py does not exist"),
+])
+def test_the_cli_says_what_is_wrong_with_its_arguments_in_one_line(args, says):
+    done = subprocess.run([sys.executable, "-m", "ipclab", "check", *args], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and done.stderr.strip() == says and done.stdout == ""
 
 
 def test_grade_raises_with_the_verdict_and_reuses_a_verdict_for_the_same_source(tmp_path, monkeypatch):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -60,7 +61,7 @@ def wrong(exercise: str, answer: str) -> str:
 # Session-wide: pytest-xdist may run other modules' tests on the same worker between these, which
 # would tear a module-wide fixture down and grade everything again.
 @pytest.fixture(scope="session")
-def graded(tmp_path_factory) -> tuple[Path, dict[str, dict[str, float]]]:
+def graded(tmp_path_factory) -> tuple[Path, dict[str, dict[str, float]], str]:
     course = tmp_path_factory.mktemp("course")
     make_course(course, ROOT / "solutions")
     nbgrader("generate_assignment", LAB, cwd=course)
@@ -72,12 +73,12 @@ def graded(tmp_path_factory) -> tuple[Path, dict[str, dict[str, float]]]:
     submit(course, "wrong", {**right, f"{LAB}_ex1": wrong("ex1", "lab03_ex1_falsy_end_test.py")})
     submit(course, "hangs", {**right, f"{LAB}_ex2": wrong("ex2", "lab03_ex2_too_few_sentinels.py")},
            extra_cell=LEAVES_A_PROCESS)
-    nbgrader("autograde", LAB, cwd=course)
-    nbgrader("generate_feedback", LAB, cwd=course)
+    said = nbgrader("autograde", LAB, cwd=course)
+    said += nbgrader("generate_feedback", LAB, cwd=course)
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
         scores = {student: {g.name: g.score for nb in gb.find_submission(LAB, student).notebooks for g in nb.grades}
                   for student in ("solved", "unsolved", "wrong", "hangs")}
-    return course, scores
+    return course, scores, said
 
 
 def feedback(course: Path, student: str) -> str:
@@ -85,19 +86,29 @@ def feedback(course: Path, student: str) -> str:
 
 
 def test_the_solution_scores_full_points_and_the_unsolved_lab_zero(graded):
-    _, scores = graded
+    _, scores, _ = graded
     assert scores["solved"] == {f"{LAB}_ex1_test": 1.0, f"{LAB}_ex2_test": 1.0}
     assert scores["unsolved"] == {f"{LAB}_ex1_test": 0.0, f"{LAB}_ex2_test": 0.0}
 
 
 def test_one_wrong_exercise_loses_its_points_and_its_feedback_names_the_mistake(graded):
-    course, scores = graded
+    course, scores, _ = graded
     assert scores["wrong"] == {f"{LAB}_ex1_test": 0.0, f"{LAB}_ex2_test": 1.0}
-    assert "treats 0 as the end" in feedback(course, "wrong")
+    page = feedback(course, "wrong")
+    assert "treats 0 as the end" in page
+    # The verdict is what the learner reads: no traceback into the course's package, nor the grader's paths.
+    assert "checks.py" not in page and "Traceback" not in page and str(ROOT) not in page
+
+
+def test_feedback_pages_open_offline_and_grading_speaks_only_of_grades(graded):
+    course, _, said = graded
+    for student in ("solved", "unsolved", "wrong", "hangs"):
+        assert not re.search(r"<(script|link)[^>]+(src|href)=[\"']https?:", feedback(course, student)), student
+    assert "Warning" not in said, said
 
 
 def test_a_hanging_answer_is_graded_and_the_hang_is_in_the_feedback(graded):
-    course, scores = graded
+    course, scores, _ = graded
     assert scores["hangs"] == {f"{LAB}_ex1_test": 1.0, f"{LAB}_ex2_test": 0.0}
     assert "never returned" in feedback(course, "hangs") and "Send one sentinel per diner" in feedback(course, "hangs")
     assert leftover_children() == []  # the process the student left was stopped with the notebook
@@ -109,6 +120,7 @@ def test_validate_fails_an_unsolved_lab_naming_why_and_passes_a_solution(tmp_pat
         (tmp_path / folder / f"{LAB}.ipynb").write_text((ROOT / folder / f"{LAB}.ipynb").read_text())
     unsolved = nbgrader("validate", f"labs/{LAB}.ipynb", cwd=tmp_path)
     assert "VALIDATION FAILED ON 2 CELL(S)" in unsolved and f"{LAB} ex1 (a diner that stops at its sentinel): not solved yet" in unsolved
+    assert "Traceback" not in unsolved and "checks.py" not in unsolved, unsolved  # the verdict, not our internals
     assert "Success! Your notebook passes all the tests." in nbgrader("validate", f"solutions/{LAB}.ipynb", cwd=tmp_path)
 
 

@@ -22,6 +22,19 @@ def bench(*args: str) -> subprocess.CompletedProcess:
                           timeout=300, cwd=ROOT)
 
 
+@pytest.mark.parametrize("args, says", [
+    (["queue", "--size", "-1"], "a payload is at least 1 byte"),
+    (["queue", "--size", "0"], "a payload is at least 1 byte"),
+    (["queue", "--size", "1000000000000"], "more than this machine can move now"),
+    (["shared_memory", "--size", "1000000000000"], "more than this machine can move now"),
+    (["queue", "--repeats", "0"], "at least one timed run"),
+])
+def test_a_size_the_machine_cannot_do_is_refused_in_one_line(args, says):
+    done = bench(*args)
+    assert done.returncode == 2 and done.stdout == ""
+    assert len(done.stderr.splitlines()) == 1 and says in done.stderr, done.stderr
+
+
 def test_every_mechanism_the_chapters_measure_is_listed():
     done = bench("--list")
     assert done.returncode == 0

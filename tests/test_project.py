@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import sys
+
 try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,6 +46,14 @@ def test_ci_runs_the_readme_test_command():
     assert "make test" in (ROOT / ".ci" / "run").read_text()
     readme = (ROOT / "README.md").read_text()
     assert readme.index("make lab") < readme.index("make test")
+
+
+@pytest.mark.parametrize("args", [["--labs", "bogus"], ["--notebooks", "default bogus"]])
+def test_a_start_method_this_platform_lacks_is_refused_before_anything_runs(args):
+    done = subprocess.run([sys.executable, "tests/run.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.strip().startswith("error: 'bogus' is not a start method here; choose from default,")
+    assert len(done.stderr.splitlines()) == 1
 
 
 def test_the_readme_lists_every_make_target():

@@ -16,7 +16,7 @@ def test_a_chapter_is_run_and_exported_as_a_page_that_needs_no_network(tmp_path)
     assert "data:image/png;base64," in page, "the plot of this run is in the page"
     assert EXPLORER_NOTE in page and "widget-view+json" not in page
     assert not re.findall(r'(?:src|href)="(?:https?:)?//', page), "nothing is loaded from the network"
-    assert re.search(r"run \d{4}-\d\d-\d\d .* start method \w+", page)
+    assert re.search(r"run \d{4}-\d\d-\d\d .* start method \w+, QUICK MODE", page), "the banner says it was quick"
     index = (tmp_path / "index.html").read_text()
     assert 'href="99_site_chapter.html">99 · A chapter for the site&#x27;s test</a>' in index
     assert 'href="labs/lab01.html"' in index

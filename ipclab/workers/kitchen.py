@@ -241,6 +241,7 @@ class KitchenRun:
     diners: list[str]
     buns: int
     maxsize: int
+    samples: tuple[tuple[float, int], ...] = ()  # (seconds since the tracer started, qsize()) while it ran
 
     @property
     def elapsed(self) -> float:
@@ -259,7 +260,18 @@ class KitchenRun:
         return [e.value for e in self.tracer.events() if e.event == "get"]
 
     def depth(self) -> tuple[list[float], list[int]]:
-        """Buns on the queue over time: completed puts minus completed gets."""
+        """Items on the queue over time (buns, then sentinels): ``qsize()`` sampled every millisecond.
+
+        ``qsize()`` counts the slots taken -- a ``put()`` takes one before it
+        returns, a ``get()`` gives it back -- so it never exceeds ``maxsize``.
+        Counting recorded puts and gets instead would: a diner records its
+        get a moment after the slot is free, and a cook may fill that slot
+        and record its put in between.  Where ``qsize()`` is not implemented
+        (macOS), that count is the fallback.
+        """
+        if self.samples:
+            times, depths = zip(*self.samples)
+            return list(times), list(depths)
         return queue_depth(self.tracer.events())
 
     def waits(self) -> list[Span]:
@@ -268,7 +280,7 @@ class KitchenRun:
 
 
 def queue_depth(events: list[Event]) -> tuple[list[float], list[int]]:
-    """Times and depths of a queue from its ``put`` and ``get`` events."""
+    """Times and depths of a queue from its ``put`` and ``get`` events (the order they were recorded in)."""
     times, depths, depth = [0.0], [0], 0
     for e in events:
         if e.event in ("put", "get"):
@@ -322,6 +334,11 @@ def run_kitchen(
     for p in procs:
         p.start()
     deadline = time.monotonic() + timeout
+    samples: list[tuple[float, int]] = []
+    running = threading.Event()
+    sampler = threading.Thread(target=_sample_depth, args=(queue, tracer.t0_ns, samples, running), daemon=True)
+    running.set()
+    sampler.start()
 
     def remaining() -> float:
         return max(0.01, deadline - time.monotonic())
@@ -347,8 +364,21 @@ def run_kitchen(
         if not finished:
             raise TimeoutError(f"the kitchen did not finish within {timeout} s")
     finally:
+        running.clear()
+        sampler.join(5)
         for p in procs:
             if p.is_alive():
                 p.terminate()
             p.join(5)
-    return KitchenRun(tracer, cook_names, diner_names, buns, maxsize)
+    return KitchenRun(tracer, cook_names, diner_names, buns, maxsize, tuple(samples))
+
+
+def _sample_depth(queue, t0_ns: int, samples: list[tuple[float, int]], running: threading.Event) -> None:
+    """In a thread of the main process: append ``(t, queue.qsize())`` every millisecond while ``running``."""
+    while running.is_set():
+        try:
+            samples.append(((time.perf_counter_ns() - t0_ns) / 1e9, queue.qsize()))
+        except NotImplementedError:  # macOS: the caller falls back to counting recorded events
+            samples.clear()
+            return
+        time.sleep(0.001)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import secrets
 import shutil
 import signal
@@ -31,7 +30,7 @@ import psutil
 import pytest
 
 from ipclab.cleanup import ipc_names, remove_ipc_names
-from tests.support import free_port, start_make_lab
+from tests.support import first_page, free_port, start_make_lab
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_FLAGS = [
@@ -90,8 +89,9 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
             if server.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"make lab did not start JupyterLab:\n{log_path.read_text()[-3000:]}") from None
             time.sleep(0.3)
-    opened = list((root / ".jupyter" / "runtime").glob("jpserver-file-to-run-*-open.html"))
-    first = re.search(r'url=([^"]+)"', opened[0].read_text()).group(1) if opened else f"{served.url}/lab"
+    first = first_page(root, port)
+    if first is None:
+        raise RuntimeError(f"make lab opens no page:\n{log_path.read_text()[-3000:]}")
     served = Lab(served.url, token, root, first)
     try:
         yield served
