@@ -108,7 +108,7 @@ test-notebooks: $(STAMP)  ## execute notebooks/ and solutions/ under each of MET
 	$(RUN) --notebooks "$(METHODS)" $(RUN_NOTEBOOKS)
 
 budget: $(STAMP)  ## run notebooks/ and solutions/ in quick mode alone, and exit 1 if one takes over BUDGET s
-	$(RUN) --notebooks default --budget $(BUDGET) $(RUN_NOTEBOOKS)
+	$(RUN) --notebooks default --notebook-jobs 1 --budget $(BUDGET) $(RUN_NOTEBOOKS)
 
 $(BROWSER_STAMP): $(STAMP)
 	$(UV) -e '.[test,browser]'

@@ -112,11 +112,6 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
         terminalreporter.write_sep("-", "notebooks, slowest first (seconds of their own, and waiting beside others)")
         for name, (took, waited) in sorted(_took.items(), key=lambda kv: -kv[1][0]):
             terminalreporter.write_line(f"{took:6.1f} s  {name}" + (f"  (waited {waited:.0f} s)" if waited >= 0.5 else ""))
-    if config.getoption("--notebook-times") and _took:
-        with open(config.getoption("--notebook-times"), "a") as out:
-            for name, (took, waited) in _took.items():
-                out.write(json.dumps({"notebook": name, "seconds": round(took, 2), "waited": round(waited, 2),
-                                      "start_method": os.environ.get("IPCLAB_START_METHOD", "default")}) + "\n")
     if _machine and _machine.waited:  # (with pytest-xdist, the workers wait, not the process that reports)
         terminalreporter.write_line(f"waited {_machine.waited:.0f} s for the machine lock (runs beside this one)")
 
@@ -193,8 +188,13 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
             pytest.fail(f"{item.name} left {len(leaked)} name(s) behind: {', '.join(sorted(leaked))}", pytrace=False)
     if last_cell:
         waited = _waited.pop(item.parent.nodeid, 0.0)
-        _took[item.parent.nodeid] = (time.monotonic() - _started.pop(item.parent.nodeid, time.monotonic()) - waited,
-                                   waited)
+        took = time.monotonic() - _started.pop(item.parent.nodeid, time.monotonic()) - waited
+        _took[item.parent.nodeid] = (took, waited)
+        if item.config.getoption("--notebook-times"):  # now: with pytest-xdist, a worker's summary is never shown
+            with open(item.config.getoption("--notebook-times"), "a") as out:  # one short append: atomic
+                out.write(json.dumps({"notebook": item.parent.nodeid, "seconds": round(took, 2),
+                                      "waited": round(waited, 2),
+                                      "start_method": os.environ.get("IPCLAB_START_METHOD", "default")}) + "\n")
         escaped = leftover_children(grace=3.0)
         text = "\n".join(filter(None, [text, describe(escaped)]))
         kill(left + escaped)

@@ -6,13 +6,14 @@ and return it, so a notebook can add a title or combine plots side by side.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
-from matplotlib.ticker import EngFormatter, MaxNLocator
+from matplotlib.ticker import EngFormatter, FuncFormatter, MaxNLocator
 
-from ipclab.bench import Measurement, time_unit
+from ipclab.bench import Measurement, format_seconds, time_unit
 from ipclab.trace import Event, Span
 
 METRICS = {
@@ -46,18 +47,32 @@ def short_number(value: float) -> str:
     return EngFormatter(sep="")(float(f"{value:.3g}"))
 
 
-def compare(measurements: Sequence[Measurement], metric: str = "seconds", ax: Axes | None = None) -> Axes:
-    """Bars of the median with min-max whiskers, one per measurement (by label)."""
-    ax = _axes(ax, (6, 3))
-    mids, errs, name = _values(measurements, metric)
-    labels = [m.label for m in measurements]
-    ax.bar(labels, mids, yerr=errs, capsize=6, color=plt.cm.tab10.colors[: len(labels)])
+def compare(measurements: Sequence[Measurement], metric: str = "seconds", ax: Axes | None = None,
+            logy: bool = False) -> Axes:
+    """Bars of the median with min-max whiskers, one per measurement (by label), each bar labelled with its value.
+
+    Labels are wrapped to a few words a line so that neighbours never run
+    together.  Times are in seconds on the axis, ticks and labels written with
+    the unit that suits each (us, ms, s); ``logy`` for a log axis (set here,
+    so that the tick labels keep their units).
+    """
+    ax = _axes(ax, (max(6.0, 1.3 * len(measurements)), 3))
+    name, pick = METRICS[metric]
+    triples = [pick(m) for m in measurements]
+    mids = [t[0] for t in triples]
+    errs = [[t[0] - t[1] for t in triples], [t[2] - t[0] for t in triples]]
+    positions = range(len(measurements))
+    ax.bar(positions, mids, yerr=errs, capsize=6, color=plt.cm.tab10.colors[: len(measurements)])
+    ax.set_xticks(positions, [textwrap.fill(m.label, 14) for m in measurements], fontsize=8)
     runs = {len(m.seconds) for m in measurements}
     ax.set_ylabel(f"{name}, median\n(whiskers: min-max of {'/'.join(map(str, sorted(runs)))} runs)")
-    for x, y in zip(labels, mids):
-        ax.annotate(short_number(y), (x, y), textcoords="offset points", xytext=(12, 3), fontsize=8)
-    if metric != "seconds":
-        ax.yaxis.set_major_formatter(EngFormatter(sep=""))
+    label = format_seconds if metric == "seconds" else short_number
+    for x, y in zip(positions, mids):
+        ax.annotate(label(y), (x, y), textcoords="offset points", xytext=(12, 3), fontsize=8)
+    if logy:
+        ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: format_seconds(v)) if metric == "seconds"
+                                 else EngFormatter(sep=""))
     return ax
 
 

@@ -1,12 +1,13 @@
 """The test runs of ``make test``, ``make test-all`` and ``make budget``: pytest runs side by side on one machine.
 
     python tests/run.py [--unit] [--labs METHODS] [--notebooks METHODS] [--labs-done METHODS]
-                        [--notebooks-done METHODS] [--jobs N] [--budget SECONDS] [-- NBVAL OPTIONS]
+                        [--notebooks-done METHODS] [--jobs N] [--notebook-jobs N] [--budget SECONDS]
+                        [-- NBVAL OPTIONS]
 
 ``--unit`` runs the unit tests; ``--labs`` the lab checks (wrong and right
 answers) under each start method of METHODS, JOBS at a time, in the same
 pytest run; ``--notebooks`` one run of notebooks/ and solutions/ in quick
-mode per method.  ``default`` is the platform's method, and ``--labs-done``
+mode per method, NOTEBOOK_JOBS notebooks at a time.  ``default`` is the platform's method, and ``--labs-done``
 and ``--notebooks-done`` drop methods another run has covered (``make
 test-all`` adds to ``make test`` only what it did not run).  The runs share the machine through one
 lock file (``--share-machine`` in the root conftest.py): most of what they
@@ -80,8 +81,8 @@ def plan(args: argparse.Namespace, env: dict[str, str], lock: list[str], times: 
                       {**env, "IPCLAB_TEST_METHODS": " ".join(labs) or "default"})
     for method in notebooks:
         method_env = dict(env) if method == "default" else {**env, ENV_VAR: method}
-        runs[f"notebooks under {method}"] = ([*pytest, *args.nbval, "--notebook-times", str(times), "notebooks",
-                                             "solutions"], method_env)
+        runs[f"notebooks under {method}"] = ([*pytest, "-n", str(args.notebook_jobs), "--dist", "loadfile", *args.nbval,
+                                              "--notebook-times", str(times), "notebooks", "solutions"], method_env)
     return runs
 
 
@@ -109,6 +110,7 @@ def main() -> int:
     parser.add_argument("--labs-done", default="", help="start methods the lab checks ran under already: skip them")
     parser.add_argument("--notebooks-done", default="", help="start methods the notebooks ran under already: skip them")
     parser.add_argument("--jobs", type=int, default=6, help="tests run at a time (pytest-xdist)")
+    parser.add_argument("--notebook-jobs", type=int, default=2, help="notebooks run at a time, per method")
     parser.add_argument("--budget", type=float, help="exit 1 if a notebook takes longer (seconds)")
     parser.add_argument("nbval", nargs="*", help="options for the notebook runs (after --)")
     args = parser.parse_args()

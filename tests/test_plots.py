@@ -1,3 +1,5 @@
+import re
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -10,8 +12,20 @@ from ipclab.trace import Event, Span  # noqa: E402
 def test_compare_draws_median_bars_with_min_max_whiskers():
     ms = [Measurement("fork", (0.001, 0.002, 0.003)), Measurement("spawn", (0.04, 0.05, 0.09))]
     ax = plots.compare(ms)
-    assert [round(b.get_height(), 6) for b in ax.patches] == [2.0, 50.0]
-    assert "time (ms)" in ax.get_ylabel() and "min-max of 3 runs" in ax.get_ylabel()
+    assert [round(b.get_height(), 6) for b in ax.patches] == [0.002, 0.05]
+    assert "time" in ax.get_ylabel() and "min-max of 3 runs" in ax.get_ylabel()
+    assert [t.get_text() for t in ax.texts] == ["2 ms", "50 ms"]
+
+
+def test_compare_writes_times_with_their_units_on_a_log_axis_and_wraps_long_labels():
+    ms = [Measurement("pickled Queue of a large array", (0.3, 0.321, 0.4)),
+          Measurement("shared memory", (0.0002, 0.0003, 0.0004))]
+    ax = plots.compare(ms, "seconds", logy=True)
+    ax.figure.canvas.draw()
+    assert [t.get_text() for t in ax.texts] == ["321 ms", "300 us"]
+    ticks = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+    assert ticks and all(re.fullmatch(r"[\d.]+ (ns|us|ms|s)", t) for t in ticks), ticks
+    assert all(len(line) <= 14 for t in ax.get_xticklabels() for line in t.get_text().splitlines())
 
 
 def test_versus_plots_rates_against_a_parameter():
@@ -49,7 +63,9 @@ def test_runs_shows_every_repeat_and_the_median():
     ax = plots.runs(m)
     assert list(ax.get_lines()[0].get_ydata()) == [2.0, 4.0, 3.0]
     assert ax.get_ylabel() == "time (ms)"
-    assert any(t.get_text() == "median 3 ms" for t in ax.texts)
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["one run", "max 4 ms", "median 3 ms", "min 2 ms"]
+    assert not ax.texts, "no label is drawn across the frame: they are in the legend beside it"
 
 
 def test_rates_are_labelled_with_si_prefixes():
