@@ -20,6 +20,7 @@ import multiprocessing
 import os
 import re
 import shutil
+import signal
 import sys
 import tempfile
 import textwrap
@@ -104,6 +105,52 @@ def reporting(target: Callable[..., Any], errors: Any, *args: Any) -> None:
         errors.close()
         errors.join_thread()  # make sure the report is in the pipe before this process dies
         raise
+
+
+def ending(target: Callable[..., Any], ends: Any, *args: Any) -> None:
+    """Run ``target(*args)`` in a child and tell the queue ``ends`` how it ended: returned, or raised what.
+
+    A check starts an answer's worker through this to tell a worker that
+    finished its function from one that died on the way (``os._exit``, a
+    signal, an exception): :func:`how_it_ended` turns what it reported, or
+    did not, into words for the verdict.
+    """
+    try:
+        target(*args)
+    except BaseException as exc:  # reported, then raised again: the process still dies of it
+        ends.put((os.getpid(), f"raised {type(exc).__name__}: {exc}"))
+        raise
+    else:
+        ends.put((os.getpid(), "returned"))
+    finally:
+        ends.close()
+        ends.join_thread()  # the report is in the pipe before this process can die
+
+
+def how_it_ended(processes: list[Any], ends: Any) -> dict[int, str]:
+    """For each ended process of ``processes`` (started through :func:`ending`) that did not return: how it ended.
+
+    By pid: "raised ValueError: ...", "was killed by SIGKILL", or "ended with
+    exit code 0 without returning (os._exit?)".
+    """
+    said: dict[int, str] = {}
+    while True:
+        try:
+            pid, how = ends.get(timeout=0.2)
+        except Exception:  # queue.Empty: everything that was reported has been read
+            break
+        said[pid] = how
+    died = {}
+    for p in processes:
+        if p.exitcode is None or said.get(p.pid) == "returned":
+            continue
+        if p.pid in said:
+            died[p.pid] = said[p.pid]
+        elif p.exitcode < 0:
+            died[p.pid] = f"was killed by {signal.Signals(-p.exitcode).name}"
+        else:
+            died[p.pid] = f"ended with exit code {p.exitcode} without returning (os._exit()? sys.exit()?)"
+    return died
 
 
 class Made:

@@ -78,10 +78,10 @@ def run(names: Sequence[str] | None = None, payloads: Sequence[int] | None = Non
         kinds: Sequence[str] = KINDS, repeats: int | None = None) -> list[Result]:
     """Measure every mechanism in ``names`` at every size in ``payloads``, for each kind, with a progress bar.
 
-    Defaults: every mechanism, :func:`mechanisms.sizes`, both kinds, 5 repeats (2 in quick mode).  Each
+    Defaults: every mechanism, :func:`mechanisms.sizes`, both kinds, 5 repeats (3 in quick mode: still a median).  Each
     mechanism is measured in one sandboxed run.
     """
-    repeats = repeats or scaled(5, 2)
+    repeats = repeats or scaled(5, 3)
     plan = [(size, kind) for kind in kinds for size in (payloads or mechanisms.sizes())]
     results = []
     for name in progress(list(names or mechanisms.MECHANISMS), desc="comparison"):
@@ -170,6 +170,39 @@ def table(results: Sequence[Result]) -> str:
             cells.append(f"{'  '.join(parts):>26}")
         lines.append(f"{name:16}" + "".join(cells))
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Table:
+    """:func:`table` for a notebook: a real HTML table in JupyterLab and on the site, the text table elsewhere."""
+
+    results: Sequence[Result]
+
+    def __str__(self) -> str:
+        return table(self.results)
+
+    def _repr_html_(self) -> str:
+        payloads = sorted({r.size for r in self.results})
+        names = list(dict.fromkeys(r.mechanism for r in self.results))
+        head = "".join(f'<th colspan="3" style="text-align:center">{size_label(s)}</th>' for s in payloads)
+        sub = "<th>items/s</th><th>MB/s</th><th>round trip</th>" * len(payloads)
+        rows = []
+        for name in names:
+            cells = []
+            for size in payloads:
+                try:
+                    m = find(self.results, name, size).measurement
+                    cells += [plots.short_number(m.rate), f"{m.bandwidth:,.0f}"]
+                except KeyError:
+                    cells += ["-", "-"]
+                try:
+                    cells.append(format_seconds(find(self.results, name, size, "latency").round_trip))
+                except KeyError:
+                    cells.append("-")
+            rows.append(f"<tr><th style='text-align:left'>{name}</th>"
+                        + "".join(f"<td style='text-align:right'>{c}</td>" for c in cells) + "</tr>")
+        return (f"<table><thead><tr><th rowspan='2'>mechanism</th>{head}</tr><tr>{sub}</tr></thead>"
+                f"<tbody>{''.join(rows)}</tbody></table>")
 
 
 def write_csv(results: Sequence[Result], path: Path) -> Path:

@@ -41,6 +41,7 @@ WRONG = {
     "lab02_ex2_put_nowait.py": "dropped without waiting",
     "lab03_ex1_falsy_end_test.py": "treats 0 as the end",
     "lab03_ex1_empty_end_test.py": "empty() only says",
+    "lab03_ex1_exits_the_process.py": "died before their sentinel: one ended with exit code 0 without returning",
     "lab03_ex2_too_few_sentinels.py": "Send one sentinel per diner",
     "lab03_ex2_sentinels_before_cooks_finish.py": "before every cook had finished",
     "lab04_ex1_missing_task_done.py": "call task_done() once for every bun",

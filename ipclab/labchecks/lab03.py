@@ -8,7 +8,7 @@ from multiprocessing.process import BaseProcess
 from types import ModuleType
 
 from ipclab.workers import kitchen
-from ipclab.checks import Exercise, Made, Wrong, call_with_deadline, stop_children
+from ipclab.checks import Exercise, Made, Wrong, call_with_deadline, ending, how_it_ended, stop_children
 from ipclab.start import context
 
 BUNS, DINERS = 30, 3
@@ -42,8 +42,8 @@ def bun_number(report) -> int:
 def check_diner(answer: ModuleType) -> None:
     """Three diners eat buns 0..29, cooked 2 ms apart, and stop at their sentinels -- no earlier."""
     mp = context()
-    buns, eaten = mp.Queue(), mp.Queue()
-    diners = [mp.Process(target=answer.diner, args=(buns, eaten)) for _ in range(DINERS)]
+    buns, eaten, ends = mp.Queue(), mp.Queue(), mp.Queue()
+    diners = [mp.Process(target=ending, args=(answer.diner, ends, buns, eaten)) for _ in range(DINERS)]
     cook = mp.Process(target=kitchen.cook, args=(buns, list(range(BUNS)), 0.002))
     for p in [cook, *diners]:
         p.start()
@@ -61,6 +61,11 @@ def check_diner(answer: ModuleType) -> None:
     if stuck:
         raise Wrong(f"{stuck} diner(s) were still running after every bun and a sentinel each had been sent: "
                     "end the loop when `bun is None`.")
+    died = how_it_ended(diners, ends)
+    if died:
+        first = next(iter(died.values()))
+        raise Wrong(f"{len(died)} of {DINERS} diners died before their sentinel: one {first}. A diner's loop ends "
+                    "at the sentinel and returns; nothing else should end its process.")
     missing = sorted(set(range(BUNS)) - set(got))
     if missing == [0]:
         raise Wrong("the bun 0 was never eaten: your diner treats 0 as the end. `if not bun` is true for 0 "
