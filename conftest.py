@@ -21,7 +21,9 @@ ipykernel kills every child in its group on shutdown, the tracker too.
 
 Each test and each notebook gets a tag, and the semaphores its processes
 create carry it in their names (``ipclab.start.tag_ipc_names``): after each
-test, the run fails if one of its own is left.
+test, the run fails if one of its own is left -- after 10 s, for a resource
+tracker that has to unlink them is a process of its own, and on a busy machine
+it can wait seconds for a core.
 
 ``--share-machine LOCKFILE`` lets several pytest runs share the machine (``make
 test`` runs the unit tests and lab checks beside one notebook run per start
@@ -182,7 +184,7 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
     text = describe(left)  # now, while they still run
     yield
     if item.path.suffix != ".ipynb":
-        leaked = ipc_names(grace=3.0, tag=_tag.pop(item.nodeid))
+        leaked = ipc_names(grace=10.0, tag=_tag.pop(item.nodeid))
         if leaked:
             remove_ipc_names(leaked)
             pytest.fail(f"{item.name} left {len(leaked)} name(s) behind: {', '.join(sorted(leaked))}", pytrace=False)
@@ -204,7 +206,7 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
         if servers:
             pytest.fail(f"{item.parent.name} left a server listening on {sorted(servers)}", pytrace=False)
         tag = _tag.pop(item.parent.nodeid)
-        leaked = ipc_names(grace=3.0, besides=_shm_before.pop(item.parent.nodeid, set()),
+        leaked = ipc_names(grace=10.0, besides=_shm_before.pop(item.parent.nodeid, set()),
                            tag=tag if _machine else None)  # beside others, only its own semaphores are its
         if leaked:
             remove_ipc_names(leaked)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import queue as queue_module
 import time
 from multiprocessing.process import BaseProcess
+from collections.abc import Callable
 from types import ModuleType
 
 from ipclab.workers import kitchen
@@ -15,6 +16,7 @@ BUNS, DINERS = 30, 3
 KITCHENS = [(1, 1), (2, 3), (3, 2)]
 BUNS_PER_COOK = 8
 PACE = 0.1  # seconds a cook of the answer takes per bun: its last bun comes 0.8 s after it starts
+PAUSE = 2.0  # seconds the queue stays empty between the two halves of exercise 1's buns
 
 
 class PacedCooks(Made):
@@ -40,23 +42,43 @@ def bun_number(report) -> int:
 
 
 def check_diner(answer: ModuleType) -> None:
-    """Three diners eat buns 0..29, cooked 2 ms apart, and stop at their sentinels -- no earlier."""
+    """Three diners eat buns 0..29 and stop at their sentinels -- no earlier, and not when the queue is empty.
+
+    The check is the cook: it puts buns 0..14 (2 ms apart), waits until the
+    diners have taken them all, lets the queue stay empty for :data:`PAUSE`
+    seconds -- longer than any sensible ``get()`` timeout -- then puts buns
+    15..29 and one sentinel per diner.  A diner that stops when it finds the
+    queue empty (``empty()``, ``get_nowait()``, a timeout) stops in that
+    pause, on every run.  A diner that dies is named with how it died.
+    """
     mp = context()
     buns, eaten, ends = mp.Queue(), mp.Queue(), mp.Queue()
     diners = [mp.Process(target=ending, args=(answer.diner, ends, buns, eaten)) for _ in range(DINERS)]
-    cook = mp.Process(target=kitchen.cook, args=(buns, list(range(BUNS)), 0.002))
-    for p in [cook, *diners]:
+    for p in diners:
         p.start()
-    cook.join(10)
+    got: list[int] = []
+
+    def collect(until: Callable[[], bool], seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and not until():
+            try:
+                got.append(bun_number(eaten.get(timeout=0.05)))
+            except queue_module.Empty:
+                pass
+
+    half = BUNS // 2
+    for bun in range(half):
+        buns.put(bun)
+        time.sleep(0.002)
+    collect(lambda: buns.empty(), 5)  # every bun of the first half taken (or every diner gone)
+    collect(lambda: False, PAUSE)  # the queue stays empty: a diner that stops on an empty queue stops now
+    paused = not any(p.is_alive() for p in diners)
+    for bun in range(half, BUNS):
+        buns.put(bun)
+        time.sleep(0.002)
     for _ in diners:
         buns.put(None)
-    got: list[int] = []
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and (any(p.is_alive() for p in diners) or not eaten.empty()):
-        try:
-            got.append(bun_number(eaten.get(timeout=0.1)))
-        except queue_module.Empty:
-            pass
+    collect(lambda: not any(p.is_alive() for p in diners) and eaten.empty(), 5)
     stuck = stop_children()
     if stuck:
         raise Wrong(f"{stuck} diner(s) were still running after every bun and a sentinel each had been sent: "
@@ -70,10 +92,12 @@ def check_diner(answer: ModuleType) -> None:
     if missing == [0]:
         raise Wrong("the bun 0 was never eaten: your diner treats 0 as the end. `if not bun` is true for 0 "
                     "too -- test `if bun is None`.")
+    if missing and paused:
+        raise Wrong(f"{len(missing)} of {BUNS} buns were never eaten: all your diners stopped while the queue was "
+                    f"empty for {PAUSE:g} s between two batches of buns. empty() only says no bun is there *now*, "
+                    "and so does get_nowait() or a get() that times out; stop at the sentinel and nowhere else.")
     if missing:
-        raise Wrong(f"{len(missing)} of {BUNS} buns were never eaten: your diners stopped before their sentinel, "
-                    "probably when the queue was momentarily empty. empty() only says no bun is there *now*; "
-                    "stop at the sentinel and nowhere else.")
+        raise Wrong(f"{len(missing)} of {BUNS} buns were never eaten: your diners stopped before their sentinel.")
     if len(got) != BUNS:
         raise Wrong(f"{len(got)} buns were reported for {BUNS} cooked: put each bun you eat on `eaten` exactly once.")
 

@@ -260,7 +260,11 @@ class KitchenRun:
         return [e.value for e in self.tracer.events() if e.event == "get"]
 
     def depth(self) -> tuple[list[float], list[int]]:
-        """Items on the queue over time (buns, then sentinels): ``qsize()`` sampled every millisecond.
+        """Buns on the queue over time, until the cooks were joined: ``qsize()`` sampled every millisecond.
+
+        Sampling stops when the main process starts sending sentinels (they
+        would count as items too); a JoinableQueue kitchen sends none, and is
+        sampled to its end.
 
         ``qsize()`` counts the slots taken -- a ``put()`` takes one before it
         returns, a ``get()`` gives it back -- so it never exceeds ``maxsize``.
@@ -348,6 +352,8 @@ def run_kitchen(
         main.mark("start")
         for p in procs[:cooks]:
             p.join(remaining())
+        if not joinable:  # what follows are sentinels, not buns
+            running.clear()
         main.mark("wait")
         if joinable:
             waiter = threading.Thread(target=queue.join, daemon=True)  # join() itself has no timeout

@@ -21,14 +21,14 @@ def tiny(x: int) -> int:
     return x * x
 
 
-def nap(seconds: float) -> tuple[int, float, float]:
-    """Sleep ``seconds``; return ``(pid, start, end)``."""
+def nap(seconds: float) -> tuple[int, float, float, float]:
+    """Sleep ``seconds``; return ``(pid, start, end, seconds)``: who ran it, when, and which task it was."""
     start = time.perf_counter()
     time.sleep(seconds)
-    return os.getpid(), start, time.perf_counter()
+    return os.getpid(), start, time.perf_counter(), seconds
 
 
-def nap_pair(seconds: float, label: str) -> tuple[str, int, float, float]:
+def nap_pair(seconds: float, label: str) -> tuple[str, int, float, float, float]:
     """:func:`nap` for ``starmap``: two arguments, and the label comes back with the times."""
     return (label, *nap(seconds))
 

@@ -44,6 +44,11 @@ def nap_with_the_others(seconds: float, exitcode: int, arrived, go) -> None:
     nap(seconds, exitcode)
 
 
+def say(text: str) -> None:
+    """Print ``text`` from the child, and nothing else: chapter 00 shows where a child's output goes."""
+    print(text, flush=True)
+
+
 def fail() -> None:
     """Raise an exception: the process ends with exit code 1."""
     raise RuntimeError("something went wrong in the child")
@@ -75,3 +80,36 @@ def parent_of_sleeper(daemon: bool, seconds: float) -> int:
     child = context().Process(target=nap, args=(seconds,), daemon=daemon)
     child.start()
     return child.pid
+
+
+def _parent_of_daemon(pids, how: str) -> None:
+    """Start a daemon child that naps a minute, report its pid, then end ``how``: "return" or "os._exit"."""
+    child = context().Process(target=nap, args=(60,), daemon=True)
+    child.start()
+    pids.put(child.pid)
+    pids.close()
+    pids.join_thread()
+    if how == "os._exit":
+        os._exit(0)  # no exit handlers: nobody terminates the daemon
+
+
+def daemon_outlives_parent(how: str) -> bool:
+    """True if a daemon child is still running after its parent ended ``how`` ("return" or "os._exit").
+
+    Run it in the sandbox: the daemon that outlives its parent is orphaned,
+    and the sandbox ends it.
+    """
+    import psutil
+
+    mp = context()
+    pids = mp.Queue()
+    parent = mp.Process(target=_parent_of_daemon, args=(pids, how))
+    parent.start()
+    pid = pids.get(timeout=30)
+    deadline = time.monotonic() + 30
+    while parent.exitcode is None and time.monotonic() < deadline:  # not join(): under fork the orphaned
+        time.sleep(0.01)  # daemon holds a copy of the pipe join() waits on, and keeps it open
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import time
 from multiprocessing import shared_memory
 from typing import Any
@@ -242,6 +243,20 @@ def leak_a_block() -> str:
     block = shared_memory.SharedMemory(create=True, size=1024)
     block.close()
     return block.name
+
+
+def leak_and_die(whole_group: bool) -> None:
+    """Create a shared block, print its name, and die by SIGKILL before it can unlink it.
+
+    Alone, or with its whole process group -- its resource tracker too, as
+    when a Jupyter kernel is shut down.  Run it as a program of its own, in
+    a session of its own (``start_new_session=True``).
+    """
+    block = shared_memory.SharedMemory(create=True, size=1024)
+    print(block.name, flush=True)
+    if whole_group:
+        os.killpg(0, signal.SIGKILL)
+    os.kill(os.getpid(), signal.SIGKILL)
 
 
 def attach(name: str) -> Any:

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from ipclab.start import available_methods
+
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / ".jupyter" / "screenshots"
 CHAPTERS = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
@@ -178,6 +180,9 @@ def test_chapter_runs_in_jupyterlab(page, lab, chapter):
     assert "hold on this machine" in run.output_text, f"{chapter}: its check cell did not report success"
     if run.explorer_reran is not None:
         assert run.explorer_reran, f"{chapter}: moving the explorer's slider did not redraw its plot"
+    if chapter == "00_setup.ipynb":  # what chapter 00 says: in JupyterLab a child's print reaches the notebook
+        for method in available_methods():
+            assert f"a child started with {method} says hello" in run.output_text, (method, run.output_text[-2000:])
 
 
 def test_a_learner_opens_a_lab_from_the_file_browser_and_sees_not_solved_yet(page, lab):
