@@ -94,8 +94,8 @@ test-all: $(STAMP)  ## the full run (CI): make test, every other start method, e
 	$(MAKE) --no-print-directory html
 	$(MAKE) --no-print-directory test-browser
 
-test-methods: $(STAMP)  ## lab checks, notebooks and solutions under each of ALL_METHODS that `make test` left out
-	$(RUN) --labs "$(ALL_METHODS)" --labs-done "$(LAB_METHODS)" \
+test-methods: $(STAMP)  ## what `make test` left out: the other start methods, and the tests marked full
+	$(RUN) --full --labs "$(ALL_METHODS)" --labs-done "$(LAB_METHODS)" \
 	  --notebooks "$(ALL_METHODS)" --notebooks-done "$(NOTEBOOK_METHODS)" $(RUN_NOTEBOOKS)
 
 test-unit: $(STAMP)  ## the unit tests alone, one at a time (no lab checks, no notebooks)

@@ -1,12 +1,13 @@
 """The test runs of ``make test``, ``make test-all`` and ``make budget``: pytest runs side by side on one machine.
 
-    python tests/run.py [--unit] [--labs METHODS] [--notebooks METHODS] [--labs-done METHODS]
+    python tests/run.py [--unit] [--full] [--labs METHODS] [--notebooks METHODS] [--labs-done METHODS]
                         [--notebooks-done METHODS] [--jobs N] [--notebook-jobs N] [--budget SECONDS]
                         [-- NBVAL OPTIONS]
 
 ``--unit`` runs the unit tests; ``--labs`` the lab checks (wrong and right
 answers) under each start method of METHODS, JOBS at a time, in the same
-pytest run; ``--notebooks`` one run of notebooks/ and solutions/ in quick
+pytest run -- both without the tests marked ``full`` (slow ones, and the
+repetitions of what they check once), which ``--full`` runs; ``--notebooks`` one run of notebooks/ and solutions/ in quick
 mode per method, NOTEBOOK_JOBS notebooks at a time.  ``default`` is the platform's method, and ``--labs-done``
 and ``--notebooks-done`` drop methods another run has covered (``make
 test-all`` adds to ``make test`` only what it did not run).  The runs share the machine through one
@@ -77,8 +78,13 @@ def plan(args: argparse.Namespace, env: dict[str, str], lock: list[str], times: 
     if tests:
         name = " and ".join(filter(None, ["unit tests" if args.unit else "", f"lab checks under {', '.join(labs)}"
                                           if labs else ""]))
-        runs[name] = ([*pytest, "-n", str(args.jobs), "--dist", "loadgroup", *tests],
+        runs[name] = ([*pytest, "-n", str(args.jobs), "--dist", "loadgroup", "-m", "not full", *tests],
                       {**env, "IPCLAB_TEST_METHODS": " ".join(labs) or "default"})
+    if args.full:
+        every = methods(args.labs, set()) or ["default"]
+        runs[f"tests of the full run, under {', '.join(every)}"] = (
+            [*pytest, "-n", str(args.jobs), "--dist", "loadgroup", "-m", "full", "tests", "--ignore=tests/browser"],
+            {**env, "IPCLAB_TEST_METHODS": " ".join(every)})
     for method in notebooks:
         method_env = dict(env) if method == "default" else {**env, ENV_VAR: method}
         runs[f"notebooks under {method}"] = ([*pytest, "-n", str(args.notebook_jobs), "--dist", "loadfile", *args.nbval,
@@ -104,7 +110,10 @@ def report_times(times: Path, budget: float | None) -> list[str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--unit", action="store_true", help="run the unit tests")
+    parser.add_argument("--unit", action="store_true", help="run the unit tests (those not marked full)")
+    parser.add_argument("--full", action="store_true",
+                        help="run the tests marked full (slow, or repeated), the lab checks among them under every "
+                             "method of --labs")
     parser.add_argument("--labs", default="", help="start methods to run the lab checks under")
     parser.add_argument("--notebooks", default="", help="start methods to run notebooks/ and solutions/ under")
     parser.add_argument("--labs-done", default="", help="start methods the lab checks ran under already: skip them")

@@ -23,7 +23,7 @@ from ipclab.cleanup import leftover_children
 from ipclab.course import jupyter_config, make_course
 
 # One worker runs them all (make test runs tests side by side): they share one graded course.
-pytestmark = pytest.mark.xdist_group("nbgrader")
+pytestmark = pytest.mark.xdist_group("nbgrader")  # one worker runs them all: they share one graded course
 ROOT = Path(__file__).resolve().parent.parent
 ANSWERS = Path(__file__).resolve().parent / "answers"
 LAB = "lab03"
@@ -94,12 +94,14 @@ def feedback(course: Path, student: str) -> str:
     return (course / "feedback" / student / LAB / f"{LAB}.html").read_text()
 
 
+@pytest.mark.full  # nbgrader grades for real: a minute, in the full run only
 def test_the_solution_scores_full_points_and_the_unsolved_lab_zero(graded):
     _, scores, _ = graded
     assert scores["solved"] == {f"{LAB}_ex1_test": 1.0, f"{LAB}_ex2_test": 1.0}
     assert scores["unsolved"] == {f"{LAB}_ex1_test": 0.0, f"{LAB}_ex2_test": 0.0}
 
 
+@pytest.mark.full  # nbgrader grades for real: a minute, in the full run only
 def test_one_wrong_exercise_loses_its_points_and_its_feedback_names_the_mistake(graded):
     course, scores, _ = graded
     assert scores["wrong"] == {f"{LAB}_ex1_test": 0.0, f"{LAB}_ex2_test": 1.0}
@@ -109,6 +111,7 @@ def test_one_wrong_exercise_loses_its_points_and_its_feedback_names_the_mistake(
     assert "ipclab/checks.py" not in page and "Traceback (most recent call last)" not in page and str(ROOT) not in page
 
 
+@pytest.mark.full  # nbgrader grades for real: a minute, in the full run only
 def test_feedback_pages_open_offline_and_grading_speaks_only_of_grades(graded):
     course, _, said = graded
     for student in ("solved", "unsolved", "wrong", "hangs"):
@@ -116,6 +119,7 @@ def test_feedback_pages_open_offline_and_grading_speaks_only_of_grades(graded):
     assert "Warning" not in said, said
 
 
+@pytest.mark.full  # nbgrader grades for real: a minute, in the full run only
 def test_a_hanging_answer_is_graded_and_the_hang_is_in_the_feedback(graded):
     course, scores, _ = graded
     assert scores["hangs"] == {f"{LAB}_ex1_test": 1.0, f"{LAB}_ex2_test": 0.0}
@@ -123,6 +127,7 @@ def test_a_hanging_answer_is_graded_and_the_hang_is_in_the_feedback(graded):
     assert leftover_children() == []  # the process the student left was stopped with the notebook
 
 
+@pytest.mark.full  # nbgrader grades for real: a minute, in the full run only
 def test_validate_fails_an_unsolved_lab_naming_why_and_passes_a_solution(tmp_path):
     for folder in ("labs", "solutions"):
         (tmp_path / folder).mkdir()

@@ -29,6 +29,7 @@ def get(url: str, token: str) -> int:
 
 
 @pytest.mark.serial  # beside other tests the server's start drags on
+@pytest.mark.full  # make test-all also runs the browser test against make lab
 def test_make_lab_serves_the_course_and_stops_on_ctrl_c(tmp_path):
     port, token = free_port(), "ipclab-test-token"
     log = tmp_path / "lab.log"

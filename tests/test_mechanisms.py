@@ -85,6 +85,7 @@ def test_the_independent_script_shares_no_code_with_the_course():
     assert imported == {"multiprocessing", "os", "select", "statistics", "sys", "time"}
 
 
+@pytest.mark.full  # it runs the whole comparison
 def test_bench_compare_writes_a_table_csv_and_figure_and_holds_itself_to_the_independent_script(tmp_path):
     """The exit status says whether raw os.pipe and Queue at 8 B and 64 KiB agreed with the independent script.
 

@@ -26,17 +26,20 @@ TIMEOUT = 10.0  # seconds any socket of the course waits before giving up
 
 
 def serve_client(conn: socket.socket, address: tuple[str, int]) -> tuple[int, int]:
-    """Runs in a pool worker: greet the client with this worker's pid, then echo in upper case until it leaves.
+    """Runs in a pool worker: greet the client with this worker's pid, then echo each line in upper case until it leaves.
 
     Returns ``(pid, messages echoed)``.  The greeting tells the client when
-    its service began and who served it.
+    its service began and who served it.  TCP carries a stream of bytes, not
+    messages: one ``recv()`` may return half a message, or two.  So a message
+    is a line, read whole from the socket's file (``makefile``), and every
+    reply is sent whole with ``sendall``.
     """
     conn.settimeout(TIMEOUT)
     echoed = 0
-    with conn:
+    with conn, conn.makefile("rb") as lines:
         conn.sendall(f"pid {os.getpid()}\n".encode())
-        while data := conn.recv(1024):
-            conn.sendall(data.upper())
+        for line in lines:  # ends when the client shuts its side down
+            conn.sendall(line.upper())
             echoed += 1
     return os.getpid(), echoed
 
@@ -141,7 +144,9 @@ def visit(address: tuple[str, int], client: int, messages: list[str], think: flo
     """A client (run in a thread of the notebook): connect, wait for the greeting, send each message and read its echo.
 
     It pauses ``think`` seconds before each message, so a visit holds a
-    worker for a while.  Every read has a timeout.
+    worker for a while.  Each message goes out as one line and its echo is
+    read as one line (TCP has no message boundaries of its own).  Every read
+    has a timeout.
     """
     start = time.perf_counter()
     with socket.create_connection(address, timeout=TIMEOUT) as sock:
@@ -151,8 +156,8 @@ def visit(address: tuple[str, int], client: int, messages: list[str], think: flo
         replies = []
         for message in messages:
             time.sleep(think)
-            sock.sendall(message.encode())
-            replies.append(sock.recv(1024).decode())
-        sock.shutdown(socket.SHUT_WR)  # tell the worker we are done: its recv() returns b""
+            sock.sendall(message.encode() + b"\n")
+            replies.append(reader.readline().decode().rstrip("\n"))
+        sock.shutdown(socket.SHUT_WR)  # tell the worker we are done: its loop over the lines ends
         reader.close()
     return Visit(client, start, served, time.perf_counter(), int(greeting.split()[1]), replies)

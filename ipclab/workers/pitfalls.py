@@ -35,6 +35,22 @@ def put_bytes(queue: Any, nbytes: int) -> None:
     queue.put(bytes(nbytes))
 
 
+def pipe_capacity() -> int:
+    """How many bytes a new pipe holds on this machine before a write blocks: written until it would."""
+    reader, writer = os.pipe()
+    try:
+        os.set_blocking(writer, False)
+        held = 0
+        while True:
+            try:
+                held += os.write(writer, b"\0" * 1024)
+            except BlockingIOError:
+                return held
+    finally:
+        os.close(reader)
+        os.close(writer)
+
+
 def join_then_get_broken(nbytes: int) -> int:
     """Join the child, then take its item: hangs once the item is bigger than the pipe's buffer."""
     mp = context()

@@ -58,6 +58,11 @@ def increment_value(v, times: int, start, use_lock: bool) -> None:
             v.value += 1  # the lock is taken for the read, released, taken again for the write
 
 
+def square_into(slots, i: int) -> None:
+    """Write ``i * i`` into slot ``i`` of a shared ``multiprocessing.Array``: each worker its own slot, no lock needed."""
+    slots[i] = i * i
+
+
 def lost_updates(kind: str, processes: int, times: int) -> int:
     """Run ``processes`` workers of ``times`` updates each on a shared counter; return how many were lost.
 
