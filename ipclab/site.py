@@ -32,6 +32,7 @@ WIDGET = "application/vnd.jupyter.widget-view+json"
 EXPLORER_NOTE = ("<p><em>An explorer widget is here when you run this notebook in JupyterLab: "
                  "its sliders rerun the experiment on your machine.</em></p>")
 CELL_TIMEOUT = 600
+LAB_LINK = re.compile(r'href="\.\./labs/(lab\d\d)\.ipynb"')  # in a chapter, to open its lab in JupyterLab
 
 
 @dataclass(frozen=True)
@@ -85,10 +86,10 @@ def exporter() -> HTMLExporter:
 
 
 def export(html_exporter: HTMLExporter, nb: nbformat.NotebookNode, title: str, info: str, home: str) -> str:
-    """The notebook as one self-contained HTML page."""
+    """The notebook as one self-contained HTML page; a chapter's link to its lab notebook points at the lab's page."""
     body, _ = html_exporter.from_notebook_node(nb, resources={"metadata": {"name": title}, "ipclab_run": f" · {html.escape(info)}",
                                                          "ipclab_home": home})
-    return body
+    return LAB_LINK.sub(r'href="labs/\1.html"', body)
 
 
 def index(chapters: list[Page], labs: list[Page], info: str) -> str:

@@ -20,4 +20,5 @@ def test_a_chapter_is_run_and_exported_as_a_page_that_needs_no_network(tmp_path)
     index = (tmp_path / "index.html").read_text()
     assert 'href="99_site_chapter.html">99 · A chapter for the site&#x27;s test</a>' in index
     assert 'href="labs/lab01.html"' in index
+    assert 'href="labs/lab01.html">labs/lab01.ipynb</a>' in page, "the chapter's link to its lab leads to the lab's page"
     assert "BEGIN SOLUTION" not in (tmp_path / "labs" / "lab01.html").read_text()

@@ -161,3 +161,39 @@ def visit(address: tuple[str, int], client: int, messages: list[str], think: flo
         sock.shutdown(socket.SHUT_WR)  # tell the worker we are done: its loop over the lines ends
         reader.close()
     return Visit(client, start, served, time.perf_counter(), int(greeting.split()[1]), replies)
+
+
+# The source's server creates its listening socket at module level, outside the __main__ guard.
+MODULE_LEVEL_BIND = '''\
+import multiprocessing
+import socket
+
+server = socket.create_server(("127.0.0.1", PORT))  # at import time, as the source does
+
+
+def square(x):
+    return x * x
+
+
+if __name__ == "__main__":
+    with multiprocessing.get_context(METHOD).Pool(2) as pool:
+        print(pool.map(square, range(4)))
+'''
+
+
+def bind_at_import(method: str, timeout: float = 4.0) -> dict:
+    """Run :data:`MODULE_LEVEL_BIND` as a script under ``method``, on a free port of 127.0.0.1.
+
+    Under ``fork`` the pool's workers are copies and never run the module's
+    code again.  Under ``spawn`` and ``forkserver`` each worker imports the
+    script to find ``square`` -- and binds the port again, which the parent
+    holds: the worker dies of ``OSError``, the pool starts another, and the
+    script never finishes (it is stopped after ``timeout`` s).  Returns what
+    :func:`ipclab.workers.pitfalls.run_script` returns.
+    """
+    from ipclab.workers.pitfalls import run_script
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return run_script(MODULE_LEVEL_BIND.replace("PORT", str(port)), method, timeout)

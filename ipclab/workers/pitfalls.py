@@ -417,8 +417,8 @@ def run_python(script: Path, timeout: float = 30.0, **env: str) -> dict[str, Any
     """Run ``script`` with this Python (extra environment variables ``env``), in its folder and a new session.
 
     Returns the exit code (None if it was stopped after ``timeout`` s, its
-    whole session killed), standard output and the error it wrote on
-    standard error (:func:`error_text`).
+    whole session killed), standard output, the error it wrote on standard
+    error (:func:`error_text`) and that standard error whole.
     """
     proc = subprocess.Popen([sys.executable, str(script)], cwd=script.parent, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, start_new_session=True, env={**os.environ, **env})
@@ -432,7 +432,7 @@ def run_python(script: Path, timeout: float = 30.0, **env: str) -> dict[str, Any
         # what they left (given 10 s for that: on a busy machine it can take seconds to be scheduled)
         out, err = proc.communicate()
         code = None
-    return {"exitcode": code, "stdout": out.strip(), "error": error_text(err)}
+    return {"exitcode": code, "stdout": out.strip(), "error": error_text(err), "stderr": err}
 
 
 def error_text(stderr: str) -> str:

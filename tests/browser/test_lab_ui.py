@@ -212,3 +212,14 @@ def test_a_learner_has_nbgrader_validate_but_no_instructor_panels(page, lab):
     request = urllib.request.Request(f"{lab.url}/formgrader", headers={"Authorization": f"token {lab.token}"})
     with pytest.raises(urllib.error.HTTPError, match="404"):
         urllib.request.urlopen(request, timeout=30)
+
+
+def test_a_chapter_links_to_its_lab_and_the_link_opens_it(page, lab):
+    page.goto(lab.page_url("notebooks/03_producer_consumer.ipynb"))
+    page.wait_for_selector(f"{PANEL} .jp-Notebook .jp-Cell", timeout=60_000)
+    link = page.locator(f"{PANEL} .jp-RenderedMarkdown a", has_text="labs/lab03.ipynb").first
+    link.scroll_into_view_if_needed()
+    link.click()
+    page.wait_for_selector('.lm-TabBar-tab.jp-mod-current:has-text("lab03.ipynb")', timeout=30_000)
+    for session in lab.api("GET", "sessions") or []:
+        lab.api("DELETE", f"sessions/{session['id']}")
