@@ -418,20 +418,24 @@ def run_python(script: Path, timeout: float = 30.0, **env: str) -> dict[str, Any
 
     Returns the exit code (None if it was stopped after ``timeout`` s, its
     whole session killed), standard output, the error it wrote on standard
-    error (:func:`error_text`) and that standard error whole.
+    error (:func:`error_text`) and that standard error whole.  The script's
+    temporary folder (``TMPDIR``) is one of its own, removed afterwards: a
+    killed script cannot remove the ``pymp-*`` folder its multiprocessing made.
     """
-    proc = subprocess.Popen([sys.executable, str(script)], cwd=script.parent, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True, env={**os.environ, **env})
-    try:
-        out, err = proc.communicate(timeout=timeout)
-        code: int | None = proc.returncode
-    except subprocess.TimeoutExpired:
-        proc.kill()  # first the script, so that it starts nothing more (a pool replaces workers that die)...
-        proc.wait()
-        kill(group_members(proc.pid), timeout=10)  # ...then what it started, its resource tracker last: it unlinks
-        # what they left (given 10 s for that: on a busy machine it can take seconds to be scheduled)
-        out, err = proc.communicate()
-        code = None
+    with tempfile.TemporaryDirectory(prefix="ipclab-script-tmp-") as scratch:
+        proc = subprocess.Popen([sys.executable, str(script)], cwd=script.parent, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, start_new_session=True,
+                                env={**os.environ, "TMPDIR": scratch, **env})
+        try:
+            out, err = proc.communicate(timeout=timeout)
+            code: int | None = proc.returncode
+        except subprocess.TimeoutExpired:
+            proc.kill()  # first the script, so that it starts nothing more (a pool replaces workers that die)...
+            proc.wait()
+            kill(group_members(proc.pid), timeout=10)  # ...then what it started, its resource tracker last: it unlinks
+            # what they left (given 10 s for that: on a busy machine it can take seconds to be scheduled)
+            out, err = proc.communicate()
+            code = None
     return {"exitcode": code, "stdout": out.strip(), "error": error_text(err), "stderr": err}
 
 
