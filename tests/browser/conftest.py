@@ -78,7 +78,10 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     port, token = free_port(), secrets.token_hex(16)
     log_path = tmp_path_factory.mktemp("jupyter") / "server.log"
     log = open(log_path, "w")
-    server = start_make_lab(root, port, token, log, env=dict(os.environ, IPCLAB_QUICK="1"))
+    # As a learner's shell starts it: without pytest's PYTEST_CURRENT_TEST, which makes ipykernel stop
+    # forwarding what child processes print (the chapters say what a learner sees, not what a test run sees).
+    learner_env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
+    server = start_make_lab(root, port, token, log, env={**learner_env, "IPCLAB_QUICK": "1"})
     served = Lab(f"http://127.0.0.1:{port}", token, root, "")
     deadline = time.monotonic() + 90
     while True:
