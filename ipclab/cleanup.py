@@ -62,17 +62,34 @@ def _command(proc: psutil.Process | None) -> str:
 def is_helper(proc: psutil.Process) -> bool:
     """True for the forkserver or resource tracker that multiprocessing starts itself.
 
-    A worker forked by a forkserver shares its command line, so a forkserver
-    is told apart by what only it holds: the listening socket the others ask
-    it through (``pymp-*/listener-*``).  A tracker forks nothing: its command
-    line is its own, whoever started it (a worker forked by a forkserver may
-    start one).
+    A process forked by a forkserver -- a worker, or a manager's server --
+    shares its command line, so the chain of such command lines above a
+    process tells them apart: a forkserver started by an ordinary process
+    heads the chain, a process it forks comes one below, a forkserver that
+    such a process starts (it execs one of its own) one further, and so on.
+    Even places are forkservers -- and below the head, only those that hold
+    the listening socket the others ask them through (``pymp-*/listener-*``):
+    a child that such a process forks itself shares the command line too.  A
+    tracker forks nothing: its command line is its own, whoever started it.
     """
     command = _command(proc)
     if TRACKER in command:
         return True
     if FORKSERVER not in command:
         return False
+    above = 0
+    try:
+        parent = proc.parent()
+        while parent is not None and FORKSERVER in _command(parent):
+            above += 1
+            parent = parent.parent()
+    except psutil.Error:
+        pass
+    return above == 0 or (above % 2 == 0 and _listens(proc))
+
+
+def _listens(proc: psutil.Process) -> bool:
+    """True if ``proc`` holds a multiprocessing listener socket (``pymp-*/listener-*``)."""
     try:
         sockets = (getattr(proc, "net_connections", None) or proc.connections)("unix")  # psutil < 6: connections
     except psutil.Error:
