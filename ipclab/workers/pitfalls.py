@@ -13,6 +13,7 @@ import multiprocessing
 import os
 import queue as queue_module
 import re
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -24,8 +25,8 @@ from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
 from typing import Any
 
-from ipclab.cleanup import group_members, kill
-from ipclab.start import context
+from ipclab.cleanup import group_members, ipc_names, kill, remove_ipc_names
+from ipclab.start import TAG_VAR, context
 
 
 # -- 1. Joining a process before draining what it put on a queue ------------------------------------
@@ -421,11 +422,16 @@ def run_python(script: Path, timeout: float = 30.0, **env: str) -> dict[str, Any
     error (:func:`error_text`) and that standard error whole.  The script's
     temporary folder (``TMPDIR``) is one of its own, removed afterwards: a
     killed script cannot remove the ``pymp-*`` folder its multiprocessing made.
+    And a killed script that imports ``ipclab`` names its semaphores with a
+    tag of its own, so that those it had no time to register with its
+    resource tracker (a process killed between creating one and registering
+    it) are unlinked here, as the tracker would have.
     """
+    tag = secrets.token_hex(3)
     with tempfile.TemporaryDirectory(prefix="ipclab-script-tmp-") as scratch:
         proc = subprocess.Popen([sys.executable, str(script)], cwd=script.parent, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True, start_new_session=True,
-                                env={**os.environ, "TMPDIR": scratch, **env})
+                                env={**os.environ, "TMPDIR": scratch, TAG_VAR: tag, **env})
         try:
             out, err = proc.communicate(timeout=timeout)
             code: int | None = proc.returncode
@@ -436,6 +442,7 @@ def run_python(script: Path, timeout: float = 30.0, **env: str) -> dict[str, Any
             # what they left (given 10 s for that: on a busy machine it can take seconds to be scheduled)
             out, err = proc.communicate()
             code = None
+            remove_ipc_names(ipc_names(tag=tag))
     return {"exitcode": code, "stdout": out.strip(), "error": error_text(err), "stderr": err}
 
 
