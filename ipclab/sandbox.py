@@ -28,7 +28,7 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from multiprocessing import resource_tracker, util
+from multiprocessing import forkserver, resource_tracker, util
 from multiprocessing.connection import wait
 from multiprocessing.context import BaseContext
 from typing import Any, Literal
@@ -94,6 +94,15 @@ def _guarded_child(conn, tempdir: str, target: Callable[..., Any], args: tuple, 
     # unlink what a killed target registered with it.  Its own one does, once the target is gone.
     tracker = resource_tracker._resource_tracker
     tracker._fd = tracker._pid = None  # type: ignore[attr-defined]  # as if never started here
+    # And a forkserver of its own: a forked child that inherits its parent's cannot check on it
+    # (ensure_running() waits on a pid that is not its child: ChildProcessError).  Private names, the
+    # same from 3.8 to 3.14; where they are missing there is nothing to reset.
+    server = forkserver._forkserver
+    if getattr(server, "_forkserver_pid", None) is not None and not _is_child(server._forkserver_pid):
+        alive = getattr(server, "_forkserver_alive_fd", None)
+        if alive is not None:
+            os.close(alive)
+        server._forkserver_pid = server._forkserver_alive_fd = server._forkserver_address = None
     status = 0
     try:
         report: tuple = ("ok", target(*args, **kwargs))
@@ -106,6 +115,14 @@ def _guarded_child(conn, tempdir: str, target: Callable[..., Any], args: tuple, 
         status = 1
         conn.send(("error", type(exc).__name__, f"could not send the result back: {exc}", ""))
     sys.exit(status)
+
+
+def _is_child(pid: int) -> bool:
+    """True if ``pid`` is a child of this process."""
+    try:
+        return psutil.Process(pid).ppid() == os.getpid()
+    except psutil.Error:
+        return False
 
 
 def _end_stragglers(conn) -> None:

@@ -90,3 +90,13 @@ def test_a_killed_target_leaves_no_temporary_folder():
     assert outcome.status == "hung"
     assert ipc_names(grace=3) - before == set()
     assert not list(Path(tempfile.gettempdir()).glob("ipclab-sandbox-*"))
+
+
+def test_a_forked_target_can_use_the_forkserver_its_parent_started():
+    import multiprocessing
+
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no forkserver here")
+    processes.start_and_join(1, "forkserver")  # this process's forkserver now runs
+    outcome = run_guarded(processes.start_and_join, 1, "forkserver", timeout=30, ctx=multiprocessing.get_context("fork"))
+    assert outcome.status == "finished", outcome  # not ChildProcessError: it checked on a forkserver not its own
