@@ -240,7 +240,7 @@ def remove_ipc_names(names: set[str]) -> None:
             name.unlink(missing_ok=True)
 
 
-def _is_my_child(pid: int | None) -> bool:
+def is_my_child(pid: int | None) -> bool:
     """True if ``pid`` is a running child of this process (a forked child inherits its parent's helper pids)."""
     try:
         return pid is not None and psutil.Process(pid).ppid() == os.getpid()
@@ -252,7 +252,7 @@ def _stop_forkserver() -> None:
     """Stop the forkserver if this process started it."""
     from multiprocessing import forkserver
 
-    if _is_my_child(getattr(forkserver._forkserver, "_forkserver_pid", None)):
+    if is_my_child(getattr(forkserver._forkserver, "_forkserver_pid", None)):
         forkserver._forkserver._stop()
 
 
@@ -261,7 +261,7 @@ def _stop_resource_tracker() -> None:
     from multiprocessing import resource_tracker
 
     tracker = resource_tracker._resource_tracker
-    if _is_my_child(getattr(tracker, "_pid", None)) and hasattr(tracker, "_stop"):
+    if is_my_child(getattr(tracker, "_pid", None)) and hasattr(tracker, "_stop"):
         tracker._stop()
 
 

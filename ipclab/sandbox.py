@@ -35,7 +35,7 @@ from typing import Any, Literal
 
 import psutil
 
-from ipclab.cleanup import become_subreaper, end_descendants, group_members, is_helper, kill
+from ipclab.cleanup import become_subreaper, end_descendants, group_members, is_helper, is_my_child, kill
 from ipclab.start import context
 
 Status = Literal["finished", "hung", "crashed"]
@@ -98,7 +98,7 @@ def _guarded_child(conn, tempdir: str, target: Callable[..., Any], args: tuple, 
     # (ensure_running() waits on a pid that is not its child: ChildProcessError).  Private names, the
     # same from 3.8 to 3.14; where they are missing there is nothing to reset.
     server = forkserver._forkserver
-    if getattr(server, "_forkserver_pid", None) is not None and not _is_child(server._forkserver_pid):
+    if getattr(server, "_forkserver_pid", None) is not None and not is_my_child(server._forkserver_pid):
         alive = getattr(server, "_forkserver_alive_fd", None)
         if alive is not None:
             os.close(alive)
@@ -115,14 +115,6 @@ def _guarded_child(conn, tempdir: str, target: Callable[..., Any], args: tuple, 
         status = 1
         conn.send(("error", type(exc).__name__, f"could not send the result back: {exc}", ""))
     sys.exit(status)
-
-
-def _is_child(pid: int) -> bool:
-    """True if ``pid`` is a child of this process."""
-    try:
-        return psutil.Process(pid).ppid() == os.getpid()
-    except psutil.Error:
-        return False
 
 
 def _end_stragglers(conn) -> None:
