@@ -18,6 +18,7 @@ import importlib
 import json
 import multiprocessing
 import os
+import queue as queue_module
 import re
 import shutil
 import signal
@@ -137,7 +138,7 @@ def how_it_ended(processes: list[Any], ends: Any) -> dict[int, str]:
     while True:
         try:
             pid, how = ends.get(timeout=0.2)
-        except Exception:  # queue.Empty: everything that was reported has been read
+        except queue_module.Empty:  # everything that was reported has been read
             break
         said[pid] = how
     died = {}
