@@ -113,3 +113,65 @@ def daemon_outlives_parent(how: str) -> bool:
         return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return False
+
+
+# -- Why processes: the GIL --------------------------------------------------------------------------
+
+
+def count_down(n: int) -> int:
+    """Pure-Python work that only computes: a loop of ``n`` steps, holding the GIL all along."""
+    while n > 0:
+        n -= 1
+    return n
+
+
+def wait(seconds: float) -> float:
+    """Work that only waits (as for a disk or a network): ``time.sleep`` lets the GIL go meanwhile."""
+    time.sleep(seconds)
+    return seconds
+
+
+def gil_enabled() -> bool:
+    """True unless this is a free-threaded build (3.13t, 3.14t) running with its GIL off.
+
+    ``sys._is_gil_enabled`` is private and new in 3.13: without it, the GIL is on.
+    """
+    return getattr(sys, "_is_gil_enabled", lambda: True)()
+
+
+# -- Getting results back --------------------------------------------------------------------------
+
+RESULTS: list[int] = []  # a module-level list a child appends to: the parent's copy never changes
+
+
+def square(x: int) -> int:
+    """Return ``x * x``: as a Process target, the value is thrown away."""
+    return x * x
+
+
+def square_into_results(x: int) -> None:
+    """Append ``x * x`` to :data:`RESULTS` -- the child's own copy of it."""
+    RESULTS.append(x * x)
+
+
+def square_onto(queue, x: int) -> None:
+    """Send ``x * x`` back on ``queue``: the way a child's result reaches its parent."""
+    queue.put(x * x)
+
+
+# A script whose child reads a global that the parent sets inside the main guard: under spawn and
+# forkserver the child imports the script as a module, so the guarded lines never run there.
+GLOBAL_IN_GUARD = '''\
+import multiprocessing
+
+def work():
+    print("child sees GREETING =", GREETING)
+
+if __name__ == "__main__":
+    GREETING = "hello"
+    ctx = multiprocessing.get_context(METHOD)
+    child = ctx.Process(target=work)
+    child.start()
+    child.join()
+    print("parent: child exit code", child.exitcode)
+'''
