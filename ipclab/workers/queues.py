@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+import logging.handlers
 import os
+import re
 import time
 
 from ipclab.start import context
@@ -67,3 +70,79 @@ def receive_seconds(kind: str, count: int) -> float:
     took = time.perf_counter() - t0
     sender.join(10)
     return took
+
+
+# -- Logging from many processes -------------------------------------------------------------------
+
+
+def _fresh_logger(name: str, handler: logging.Handler) -> logging.Logger:
+    """The logger ``name`` with ``handler`` as its only handler (a forked child inherits the parent's loggers)."""
+    logger = logging.getLogger(f"ipclab.kitchen.{name}")
+    logger.handlers.clear()
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    return logger
+
+
+def log_line(name: str, i: int) -> str:
+    """Line ``i`` of worker ``name``: each worker's lines have a length of their own, so torn ones show."""
+    return f"{name} line {i:04d} " + "x" * (10 * len(name))
+
+
+def log_to_own_file(path: str, name: str, count: int, ready, go) -> None:
+    """Log ``count`` lines to ``path`` through a FileHandler of this process's own, as a script's
+    module-level ``logging.basicConfig(filename=path, filemode="w")`` does in every spawned child."""
+    handler = logging.FileHandler(path, mode="w")
+    logger = _fresh_logger(name, handler)
+    ready.put(name)
+    go.wait(30)
+    for i in range(count):
+        logger.info(log_line(name, i))
+    handler.close()
+
+
+def log_to_queue(queue, name: str, count: int, ready, go) -> None:
+    """Log ``count`` lines through a QueueHandler: the records travel to the parent's QueueListener."""
+    logger = _fresh_logger(name, logging.handlers.QueueHandler(queue))
+    ready.put(name)
+    go.wait(30)
+    for i in range(count):
+        logger.info(log_line(name, i))
+
+
+def intact_lines(text: str, names: list[str]) -> int:
+    """How many lines of ``text`` are whole lines as :func:`log_line` wrote them."""
+    whole = {name: re.compile(rf"{re.escape(name)} line \d{{4}} x{{{10 * len(name)}}}") for name in names}
+    return sum(any(pattern.fullmatch(line) for pattern in whole.values()) for line in text.splitlines())
+
+
+def log_together(path: str, how: str, names: list[str], count: int) -> str:
+    """Run one logging worker per name at once, each logging ``how`` ("own file" or "queue"); return the file.
+
+    With "queue", this process runs a QueueListener that writes every record
+    to ``path`` through one FileHandler, and stops it when the workers are done.
+    """
+    mp = context()
+    ready, go = mp.Queue(), mp.Event()
+    listener = None
+    if how == "queue":
+        records = mp.Queue()
+        handler = logging.FileHandler(path, mode="w")
+        listener = logging.handlers.QueueListener(records, handler)
+        listener.start()
+        workers = [mp.Process(target=log_to_queue, args=(records, name, count, ready, go)) for name in names]
+    else:
+        workers = [mp.Process(target=log_to_own_file, args=(path, name, count, ready, go)) for name in names]
+    for w in workers:
+        w.start()
+    for _ in workers:  # every file is open (and truncated) before anyone writes
+        ready.get(timeout=30)
+    go.set()
+    for w in workers:
+        w.join(timeout=60)
+    if listener:
+        listener.stop()  # handles every record still queued, then ends its thread
+        handler.close()
+    with open(path, encoding="utf-8", errors="replace") as log:
+        return log.read()
