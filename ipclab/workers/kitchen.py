@@ -86,6 +86,71 @@ def diner_forgets_task_done(queue, eaten) -> None:
         eaten.put((os.getpid(), bun))
 
 
+def taste(bun: int, burnt: int | None) -> int:
+    """Eat ``bun``; the ``burnt`` one raises ValueError, as handling a bad item does."""
+    if bun == burnt:
+        raise ValueError(f"bun {bun} is burnt")
+    return bun
+
+
+def diner_no_task_done_for_sentinel(queue, eaten, burnt: int | None = None) -> None:
+    """Marks every bun done, but leaves at the sentinel without task_done(): join() waits for it forever."""
+    while True:
+        bun = queue.get()
+        if bun is None:
+            return
+        eaten.put((os.getpid(), taste(bun, burnt)))
+        queue.task_done()
+
+
+def diner_task_done_after_eating(queue, eaten, burnt: int | None = None) -> None:
+    """Calls task_done() after eating, so a bun that raises is never marked done (and the diner dies)."""
+    while True:
+        bun = queue.get()
+        if bun is None:
+            queue.task_done()
+            return
+        eaten.put((os.getpid(), taste(bun, burnt)))
+        queue.task_done()
+
+
+def careful_diner(queue, eaten, burnt: int | None = None) -> None:
+    """One task_done() for every get() -- bun, burnt bun or sentinel -- in ``finally``; errors reported."""
+    while True:
+        bun = queue.get()
+        try:
+            if bun is None:
+                return
+            eaten.put((os.getpid(), taste(bun, burnt)))
+        except ValueError as exc:
+            eaten.put((os.getpid(), f"error: {exc}"))
+        finally:
+            queue.task_done()
+
+
+def sentinels_then_join(diner, diners: int, buns: int, burnt: int | None = None) -> list:
+    """Put ``buns`` buns and one sentinel per diner on a JoinableQueue, wait in ``queue.join()``, join the diners.
+
+    Returns what the diners reported.  ``join()`` returns only when every
+    ``get()`` -- sentinels included -- was matched by a ``task_done()``.  Run
+    it in the sandbox: ``join()`` has no timeout.
+    """
+    mp = context()
+    queue, eaten = mp.JoinableQueue(), mp.Queue()
+    procs = [mp.Process(target=diner, args=(queue, eaten, burnt)) for _ in range(diners)]
+    for p in procs:
+        p.start()
+    for bun in range(buns):
+        queue.put(bun)
+    for _ in procs:
+        queue.put(None)
+    queue.join()
+    reports = [eaten.get(timeout=10) for _ in range(buns)]
+    for p in procs:
+        p.join(timeout=10)
+    return reports
+
+
 class Signal(enum.Enum):
     """An end signal that survives pickling: an Enum member unpickles as the same object."""
 
