@@ -100,6 +100,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                           "marked alone run alone")
     parser.addoption("--notebook-times", metavar="FILE",
                      help="append each notebook's time (and its wait for the machine lock) to FILE as JSON lines")
+    parser.addoption("--notebook-outputs", metavar="FILE",
+                     help="append the text each notebook cell printed to FILE as JSON lines (the troubleshooting "
+                          "index is checked against it)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -151,6 +154,24 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
             _machine.release()
 
 
+def _record_outputs(item: pytest.Item, path: str) -> None:
+    """Append what the cell printed (streams, plain-text results, errors) to ``path``: one JSON line."""
+    texts = []
+    for output in getattr(item, "test_outputs", None) or []:
+        if output.get("output_type") == "stream":
+            texts.append(output.get("text", ""))
+        elif output.get("output_type") == "error":
+            texts.append(f"{output.get('ename')}: {output.get('evalue')}")
+        else:
+            texts.append(output.get("data", {}).get("text/plain", ""))
+    line = json.dumps({"notebook": item.path.name, "cell": item.cell.get("id"), "text": "".join(texts)}) + "\n"
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:  # one write() of the whole line: appends of other xdist workers cannot come between its parts
+        os.write(fd, line.encode())
+    finally:
+        os.close(fd)
+
+
 def _kernel_pid(item: pytest.Item) -> int | None:
     process = getattr(getattr(getattr(getattr(item.parent, "kernel", None), "km", None), "provisioner", None), "process", None)
     return getattr(process, "pid", None)
@@ -182,6 +203,8 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
         left = leftover_children(grace=3.0, pid=kernel)
         servers = listening_sockets(kernel) - _listening_before.pop(item.parent.nodeid, set())
     text = describe(left)  # now, while they still run
+    if item.path.suffix == ".ipynb" and item.config.getoption("--notebook-outputs"):
+        _record_outputs(item, item.config.getoption("--notebook-outputs"))
     yield
     if item.path.suffix != ".ipynb":
         leaked = ipc_names(grace=10.0, tag=_tag.pop(item.nodeid))

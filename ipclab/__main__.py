@@ -76,7 +76,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "html":
         from ipclab.site import build
 
-        pages = build(args.out, sorted(args.notebooks.glob("[0-9][0-9]_*.ipynb")), sorted(args.labs.glob("lab*.ipynb")))
+        chapters = sorted(args.notebooks.glob("[0-9][0-9]*_*.ipynb")) + [args.notebooks / "troubleshooting.ipynb"]
+        pages = build(args.out, chapters, sorted(args.labs.glob("lab*.ipynb")))
         print(f"wrote {len(pages)} pages; open {pages[0].resolve()}")
         return 0
     if args.command == "jupyter-config":

@@ -33,6 +33,7 @@ EXPLORER_NOTE = ("<p><em>An explorer widget is here when you run this notebook i
                  "its sliders rerun the experiment on your machine.</em></p>")
 CELL_TIMEOUT = 600
 LAB_LINK = re.compile(r'href="\.\./labs/(lab\d\d)\.ipynb"')  # in a chapter, to open its lab in JupyterLab
+CHAPTER_LINK = re.compile(r'href="(\w+)\.ipynb(#[^"]*)?"')  # to another chapter (or a heading in it)
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,7 @@ def export(html_exporter: HTMLExporter, nb: nbformat.NotebookNode, title: str, i
     """The notebook as one self-contained HTML page; a chapter's link to its lab notebook points at the lab's page."""
     body, _ = html_exporter.from_notebook_node(nb, resources={"metadata": {"name": title}, "ipclab_run": f" · {html.escape(info)}",
                                                          "ipclab_home": home})
-    return LAB_LINK.sub(r'href="labs/\1.html"', body)
+    return CHAPTER_LINK.sub(r'href="\1.html\2"', LAB_LINK.sub(r'href="labs/\1.html"', body))
 
 
 def index(chapters: list[Page], labs: list[Page], info: str) -> str:

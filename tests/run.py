@@ -88,8 +88,14 @@ def plan(args: argparse.Namespace, env: dict[str, str], lock: list[str], times: 
     for method in notebooks:
         method_env = dict(env) if method == "default" else {**env, ENV_VAR: method}
         runs[f"notebooks under {method}"] = ([*pytest, "-n", str(args.notebook_jobs), "--dist", "loadfile", *args.nbval,
-                                              "--notebook-times", str(times), "notebooks", "solutions"], method_env)
+                                              "--notebook-times", str(times), "--notebook-outputs",
+                                              str(outputs_of(times, method)), "notebooks", "solutions"], method_env)
     return runs
+
+
+def outputs_of(times: Path, method: str) -> Path:
+    """Where the notebook run under ``method`` records what its cells printed (beside ``times``)."""
+    return times.with_name(f"outputs-{method}.jsonl")
 
 
 def report_times(times: Path, budget: float | None) -> list[str]:
@@ -146,6 +152,15 @@ def main() -> int:
             codes[name] = proc.wait()
             print(f"== {name}: {'passed' if codes[name] == 0 else 'FAILED'} after "
                   f"{time.monotonic() - started:.0f} s", flush=True)
+        recorded = [str(p) for p in sorted(times.parent.glob("outputs-*.jsonl"))]
+        if recorded:  # the troubleshooting index, against what the chapters printed in these runs
+            name = "the troubleshooting index against the notebooks' outputs"
+            logs[name] = open(Path(times.parent) / "index.log", "w+")
+            codes[name] = subprocess.call([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                                           "tests/test_troubleshooting.py"], cwd=ROOT, stdout=logs[name],
+                                          stderr=subprocess.STDOUT,
+                                          env={**env, "IPCLAB_NOTEBOOK_OUTPUTS": os.pathsep.join(recorded)})
+            print(f"== {name}: {'passed' if codes[name] == 0 else 'FAILED'}", flush=True)
         for name, log in logs.items():
             log.seek(0)
             print(f"\n======== {name} ========\n{log.read()}", flush=True)

@@ -64,7 +64,7 @@ def test_the_readme_lists_every_make_target():
 
 
 def test_every_chapter_ends_with_a_check_and_a_cleanup():
-    for path in sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted((ROOT / "solutions").glob("*.ipynb")):
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb")) + sorted((ROOT / "solutions").glob("*.ipynb")):
         cells = json.loads(path.read_text())["cells"]  # a lab's nbgrader grading cells come after its cleanup
         code = ["".join(c["source"]) for c in cells
                 if c["cell_type"] == "code" and not c["metadata"].get("nbgrader", {}).get("grade")]

@@ -22,7 +22,7 @@ from ipclab.start import available_methods
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / ".jupyter" / "screenshots"
-CHAPTERS = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
+CHAPTERS = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb"))
 WIDGET_ERRORS = ("Error displaying widget", "model not found", "Failed to load model class", "Could not create")
 IDLE = '.jp-Notebook-ExecutionIndicator[data-status="idle"]'
 PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"  # the notebook in the current tab (others may be open beside it)

@@ -20,7 +20,7 @@ from ipclab.site import build
 
 @pytest.fixture(scope="module")
 def site(lab, tmp_path_factory) -> Path:
-    chapters = sorted((lab.root / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    chapters = sorted((lab.root / "notebooks").glob("[0-9][0-9]*_*.ipynb"))
     ran = all(any(c.get("outputs") for c in nbformat.read(p, as_version=4).cells) for p in chapters)
     out = tmp_path_factory.mktemp("site")
     build(out, chapters, sorted((lab.root / "labs").glob("lab*.ipynb")), run=not ran)
@@ -41,7 +41,7 @@ def test_every_chapter_page_opens_offline_with_its_plots_and_no_error(page, site
     page.goto((site / "index.html").as_uri())
     links = page.locator("table a")
     chapters = [links.nth(i).get_attribute("href") for i in range(links.count())]
-    assert len(chapters) == len(list((Path(__file__).resolve().parents[2] / "notebooks").glob("[0-9][0-9]_*.ipynb")))
+    assert len(chapters) == len(list((Path(__file__).resolve().parents[2] / "notebooks").glob("[0-9][0-9]*_*.ipynb")))
     for href in chapters:
         page.goto((site / "index.html").as_uri())
         page.click(f'table a[href="{href}"]')
