@@ -393,6 +393,24 @@ if __name__ == "__main__":
 '''
 
 
+# A script whose child reads a global that the parent sets inside the main guard: under spawn and
+# forkserver the child imports the script as a module, so the guarded lines never run there.
+GLOBAL_IN_GUARD = '''\
+import multiprocessing
+
+def work():
+    print("child sees GREETING =", GREETING)
+
+if __name__ == "__main__":
+    GREETING = "hello"
+    ctx = multiprocessing.get_context(METHOD)
+    child = ctx.Process(target=work)
+    child.start()
+    child.join()
+    print("parent: child exit code", child.exitcode)
+'''
+
+
 POOL_SCRIPT_UNGUARDED = '''\
 from ipclab import context
 

@@ -7,6 +7,7 @@ workers behind on purpose.  Results come back as return values, never prints.
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import sys
@@ -21,6 +22,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 import psutil
 
+from ipclab.cleanup import is_helper
 from ipclab.start import context
 from ipclab.workers.pools import die_on, tiny
 
@@ -104,6 +106,14 @@ def _terminate(pool) -> str:
         return f"AssertionError: {exc}"
 
 
+def _got(result, timeout: float | None) -> Any:
+    """``result.get(timeout)``, or what it raised as text ("TimeoutError", "ValueError: ...")."""
+    try:
+        return result.get(timeout)
+    except Exception as exc:  # noqa: BLE001 -- shown to the learner
+        return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
 def _raising_callback(result: Any) -> None:
     raise ValueError(f"the callback could not handle {result!r}")
 
@@ -114,18 +124,16 @@ def callback_raises(timeout: float | None) -> dict[str, Any]:
     The exception kills the pool's one result thread: no result arrives after
     it, so ``get()`` without a timeout waits forever (run it in the sandbox).
     With a timeout, report what happened: the thread's exception, both gets,
-    and what ``terminate()`` says after.
+    and what ``terminate()`` says after.  The second task is sent only once
+    the thread has died: sent together, it could finish first and be delivered.
     """
     with ThreadDeaths() as died:
         pool = context().Pool(2)
-        first = pool.apply_async(tiny, (2,), callback=_raising_callback)
-        second = pool.apply_async(tiny, (3,))
-        report = {}
-        for name, result in (("first", first), ("second", second)):
-            try:
-                report[name] = result.get(timeout)
-            except Exception as exc:  # noqa: BLE001 -- the point is to show which one
-                report[name] = type(exc).__name__
+        report = {"first": _got(pool.apply_async(tiny, (2,), callback=_raising_callback), timeout)}
+        deadline = time.monotonic() + 30
+        while not died and time.monotonic() < deadline:
+            time.sleep(0.01)
+        report["second"] = _got(pool.apply_async(tiny, (3,)), timeout)
         report["terminate"] = _terminate(pool)
     return {"result thread": died[0] if died else None, **report}
 
@@ -162,11 +170,9 @@ def apply_and_get(fn: Callable[[int], Any], arg: int, timeout: float = 30.0) -> 
     """
     with ThreadDeaths() as died:
         pool = context().Pool(2)
-        try:
-            text = repr(pool.apply_async(fn, (arg,)).get(timeout))
-        except Exception as exc:  # noqa: BLE001 -- shown to the learner
-            text = f"{type(exc).__name__}: {exc}"
+        got = _got(pool.apply_async(fn, (arg,)), timeout)
         _terminate(pool)
+    text = got if isinstance(got, str) else repr(got)
     return text + (f" -- the pool's result thread died: {died[0]}" if died else "")
 
 
@@ -186,9 +192,9 @@ def recover_from_broken_pool(tasks: int, bad: int) -> dict[str, Any]:
                 done[futures[future]] = future.result()
             except BrokenProcessPool:
                 lost.append(futures[future])
+    again = [i for i in sorted(lost) if i != bad]
     with ProcessPoolExecutor(2, mp_context=mp) as executor:  # a broken executor takes no more work
-        rerun = dict(zip([i for i in sorted(lost) if i != bad],
-                         executor.map(die_on, [i for i in sorted(lost) if i != bad], [bad] * tasks, timeout=60)))
+        rerun = dict(zip(again, executor.map(die_on, again, [bad] * len(again), timeout=60)))
     return {"finished": sorted(done), "lost": sorted(lost), "rerun": sorted(rerun)}
 
 
@@ -221,8 +227,6 @@ def _pool_workers(proc: psutil.Process) -> list[psutil.Process]:
 
     Descendants, not children: under forkserver, workers are children of the forkserver.
     """
-    from ipclab.cleanup import is_helper
-
     return [c for c in proc.children(recursive=True) if not is_helper(c) and c.status() != psutil.STATUS_ZOMBIE]
 
 
@@ -331,8 +335,6 @@ def pools_in_a_loop(rounds: int, close: bool) -> dict[str, Any]:
                 pool = context().Pool(2)
                 pool.map(tiny, range(4))
         del pool
-        import gc
-
         gc.collect()
         workers = len(_pool_workers(psutil.Process()))
     return {"workers running": workers, "warnings": sorted({f"{w.category.__name__}: {str(w.message)[:38]}"

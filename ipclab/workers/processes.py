@@ -158,20 +158,3 @@ def square_onto(queue, x: int) -> None:
     """Send ``x * x`` back on ``queue``: the way a child's result reaches its parent."""
     queue.put(x * x)
 
-
-# A script whose child reads a global that the parent sets inside the main guard: under spawn and
-# forkserver the child imports the script as a module, so the guarded lines never run there.
-GLOBAL_IN_GUARD = '''\
-import multiprocessing
-
-def work():
-    print("child sees GREETING =", GREETING)
-
-if __name__ == "__main__":
-    GREETING = "hello"
-    ctx = multiprocessing.get_context(METHOD)
-    child = ctx.Process(target=work)
-    child.start()
-    child.join()
-    print("parent: child exit code", child.exitcode)
-'''
