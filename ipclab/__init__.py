@@ -35,6 +35,7 @@ Modules:
 """
 
 import os as _os
+import sys as _sys
 
 from ipclab.start import TAG_VAR as _TAG_VAR
 from ipclab.start import available_methods, context, start_method, tag_ipc_names as _tag_ipc_names
@@ -43,5 +44,22 @@ from ipclab.start import available_methods, context, start_method, tag_ipc_names
 # process (and every child, which inherits the setting) creates are then named after it.
 if _os.environ.get(_TAG_VAR):
     _tag_ipc_names(_os.environ[_TAG_VAR])
+
+
+
+def _in_a_notebook() -> None:
+    """In a Jupyter kernel, describe figures in words and draw them on white (see plots.describe_figures).
+
+    Only where IPython runs a shell: a child process never imports matplotlib for it.
+    """
+    ipython = _sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is not None and hasattr(shell, "display_formatter"):
+        from ipclab.plots import describe_figures
+
+        describe_figures(shell)
+
+
+_in_a_notebook()
 
 __all__ = ["available_methods", "context", "start_method"]

@@ -11,9 +11,11 @@ from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from matplotlib.ticker import EngFormatter, FuncFormatter, MaxNLocator
 
 from ipclab.bench import Measurement, format_seconds, time_unit
+from ipclab.sandbox import Outcome
 from ipclab.trace import Event, Span
 
 METRICS = {
@@ -187,3 +189,53 @@ def queue_depth(
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     return ax
+
+
+OUTCOME_COLORS = {"finished": "tab:green", "hung": "tab:red", "crashed": "tab:orange"}
+
+
+def outcomes(runs: dict[str, Outcome], title: str, ax: Axes | None = None) -> Axes:
+    """One bar per sandboxed run: how long it took, coloured and labelled by how it ended."""
+    ax = _axes(ax, (8, 0.5 + 0.45 * len(runs)))
+    names = list(runs)
+    ax.barh(names, [runs[n].elapsed for n in names], color=[OUTCOME_COLORS[runs[n].status] for n in names])
+    for row, name in enumerate(names):
+        ax.annotate(runs[name].status, (runs[name].elapsed, row), xytext=(4, -3), textcoords="offset points",
+                    fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel("seconds until it finished, crashed, or was stopped")
+    ax.set_title(title)
+    return ax
+
+
+def describe(fig: Figure) -> str:
+    """What a figure shows, in words: its title, and each panel's title and axis labels.
+
+    The notebooks' text form of every figure (see :func:`describe_figures`), which the
+    course's web pages use as the figure's alt text instead of matplotlib's
+    ``<Figure size 640x480 with 1 Axes>``.
+    """
+    panels = []
+    for ax in fig.axes:
+        if not ax.get_visible():
+            continue
+        axes = " against ".join(label for label in (ax.get_ylabel(), ax.get_xlabel()) if label)
+        panel = "; ".join(part for part in (ax.get_title(), axes) if part)
+        if panel:
+            panels.append(panel)
+    title = fig.get_suptitle()
+    text = ". ".join(part for part in (title, " | ".join(panels)) if part)
+    return f"Figure: {text}" if text else "Figure without a title or axis labels"
+
+
+def describe_figures(shell: object) -> None:
+    """Make an IPython shell show figures as :func:`describe` says, on an opaque white background.
+
+    The text is what a notebook stores beside a figure's image (and what the site's ``alt``
+    says); the white background keeps black labels readable in JupyterLab's dark theme,
+    whatever a matplotlib style or an old inline backend would set.
+    """
+    # The mime-bundle formatter, not the text/plain one: the inline backend clears every per-type
+    # formatter's entry for Figure when it activates -- lazily, at the first figure.
+    shell.display_formatter.mimebundle_formatter.for_type(Figure, lambda fig: {"text/plain": describe(fig)})
+    plt.rcParams.update({"figure.facecolor": "white", "savefig.facecolor": "white", "savefig.transparent": False})

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import urllib.error
 import urllib.request
+from urllib.parse import unquote
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -221,5 +222,25 @@ def test_a_chapter_links_to_its_lab_and_the_link_opens_it(page, lab):
     link.scroll_into_view_if_needed()
     link.click()
     page.wait_for_selector('.lm-TabBar-tab.jp-mod-current:has-text("lab03.ipynb")', timeout=30_000)
+    for session in lab.api("GET", "sessions") or []:
+        lab.api("DELETE", f"sessions/{session['id']}")
+
+
+def test_a_self_check_answer_opens_on_a_click_and_leads_to_its_section(page, lab):
+    page.goto(lab.page_url("notebooks/03_producer_consumer.ipynb"))
+    page.wait_for_selector(f"{PANEL} .jp-Notebook .jp-Cell", timeout=60_000)
+    details = page.locator(f"{PANEL} .jp-RenderedMarkdown details").first
+    details.scroll_into_view_if_needed()
+    answer = details.locator("p").first
+    assert not answer.is_visible(), "a self-check answer is hidden until its question is clicked"
+    details.locator("summary").click()
+    answer.wait_for(state="visible", timeout=10_000)
+    link = answer.locator("a").first
+    target = link.get_attribute("href")
+    assert target.startswith("#"), target
+    link.click()
+    heading = page.locator(f"{PANEL} [id='{unquote(target[1:])}']").first
+    page.wait_for_function("h => { const r = h.getBoundingClientRect(); return r.top >= 0 && r.top < innerHeight; }",
+                           arg=heading.element_handle(), timeout=10_000)
     for session in lab.api("GET", "sessions") or []:
         lab.api("DELETE", f"sessions/{session['id']}")

@@ -9,11 +9,14 @@ it came from; nothing may be fetched from anywhere but the file system.
 
 from __future__ import annotations
 
+import base64
+import io
 import re
 from pathlib import Path
 
 import nbformat
 import pytest
+from PIL import Image
 
 from ipclab.site import build
 
@@ -64,3 +67,28 @@ def test_the_labs_are_there_without_their_solutions(page, site):
     page.click("ul a >> nth=0")
     text = page.inner_text("body")
     assert "raise NotImplementedError()" in text and "BEGIN SOLUTION" not in text
+
+
+def test_a_self_check_answer_opens_on_a_click(page, site):
+    page.goto((site / "03_producer_consumer.html").as_uri())
+    details = page.locator("details").first
+    details.scroll_into_view_if_needed()
+    answer = details.locator("p").first
+    assert not answer.is_visible(), "a self-check answer is hidden until its question is clicked"
+    details.locator("summary").click()
+    answer.wait_for(state="visible", timeout=10_000)
+    assert answer.locator("a").first.get_attribute("href").startswith("#")
+
+
+def test_every_figure_says_what_it_shows_and_has_an_opaque_background(site):
+    figures = 0
+    for html in sorted(site.glob("[0-9][0-9]*_*.html")):
+        for data, alt in re.findall(r'<img src="data:image/png;base64,([^"]+)" alt="([^"]*)"', html.read_text()):
+            figures += 1
+            assert alt.startswith("Figure: ") and "<Figure size" not in alt, f"{html.name}: alt text {alt!r}"
+            with Image.open(io.BytesIO(base64.b64decode(data))) as image:
+                corner = image.convert("RGBA").getpixel((0, 0))
+            assert corner[3] == 255, f"{html.name}: the figure {alt!r} has a transparent background"
+    assert figures >= len(list(site.glob("[0-9][0-9]*_*.html"))), "every chapter shows at least one figure"
+    pages = "".join(p.read_text() for p in site.glob("[0-9][0-9]*_*.html"))
+    assert len(re.findall(r"<img ", pages)) == figures, "every image of the site is a figure with its alt text"
