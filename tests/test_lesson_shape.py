@@ -122,3 +122,25 @@ def readme_rows() -> list[str]:
 def test_the_readme_table_lists_every_chapter_with_its_time_and_needs():
     expected = "\n".join(readme_rows())
     assert expected in (ROOT / "README.md").read_text(), f"the README's chapter table should read:\n{expected}"
+
+
+# A word a newcomer needs, how it is mentioned, and how its definition is marked (in italics where it is explained).
+TERMS = {
+    "pickling": (r"pickl", r"\*pickl\w*\*"),
+    "file descriptor": (r"file descriptor", r"\*file descriptor\*"),
+    "start method": (r"start method", r"\*start methods?\*"),
+    "proxy": (r"\bprox(y|ies)\b", r"\*prox(y|ies)\*"),
+    "GIL": (r"\bGIL\b", r"\*global interpreter lock\*"),
+}
+
+
+@pytest.mark.parametrize("term", TERMS)
+def test_a_word_a_newcomer_needs_is_defined_in_the_chapter_that_first_uses_it(term):
+    mention, definition = TERMS[term]
+    for path in CHAPTERS:
+        prose = "\n".join(line for cell in nbformat.read(path, 4).cells if cell.cell_type == "markdown"
+                          for line in cell.source.splitlines() if not line.startswith(("**Next:**", "- **Questions:**")))
+        if re.search(mention.replace(" ", r"\s+"), prose, re.I):
+            assert re.search(definition.replace(" ", r"\s+"), prose), f"{path.name} uses {term!r} first, but does not define it"
+            return
+    pytest.fail(f"no chapter uses {term!r}")
