@@ -27,6 +27,7 @@ import tempfile
 import textwrap
 import threading
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing import pool as pool_module
@@ -37,6 +38,7 @@ from ipclab.cleanup import end_descendants
 from ipclab.sandbox import run_guarded
 from ipclab.start import context
 
+ANSWER_FILE = re.compile(r"lab\d\d_ex\d+\.py")  # an answer module's file name
 STUB = "raise NotImplementedError()"  # nbgrader's code stub for an unsolved answer
 WRITEFILE = re.compile(r"\A%%writefile\s+(?:-a\s+)?(\S+\.py)\s*\n")
 
@@ -92,6 +94,12 @@ def call_with_deadline(fn: Callable[..., Any], *args: Any, timeout: float) -> Ca
     return call
 
 
+def answer_line(exc: BaseException) -> str:
+    """" (line N of labNN_exK.py)": the deepest line of an answer module in ``exc``'s traceback, or "" if none."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if ANSWER_FILE.fullmatch(Path(f.filename).name)]
+    return f" (line {frames[-1].lineno} of {Path(frames[-1].filename).name})" if frames else ""
+
+
 def reporting(target: Callable[..., Any], errors: Any, *args: Any) -> None:
     """Run ``target(*args)`` in a child; put any exception's text on the queue ``errors`` before dying of it.
 
@@ -102,7 +110,7 @@ def reporting(target: Callable[..., Any], errors: Any, *args: Any) -> None:
     try:
         target(*args)
     except Exception as exc:
-        errors.put(f"{type(exc).__name__}: {exc}")
+        errors.put(f"{type(exc).__name__}: {exc}{answer_line(exc)}")
         errors.close()
         errors.join_thread()  # make sure the report is in the pipe before this process dies
         raise
@@ -119,7 +127,7 @@ def ending(target: Callable[..., Any], ends: Any, *args: Any) -> None:
     try:
         target(*args)
     except BaseException as exc:  # reported, then raised again: the process still dies of it
-        ends.put((os.getpid(), f"raised {type(exc).__name__}: {exc}"))
+        ends.put((os.getpid(), f"raised {type(exc).__name__}: {exc}{answer_line(exc)}"))
         raise
     else:
         ends.put((os.getpid(), "returned"))
@@ -356,7 +364,9 @@ def check_exercise(lab: str, exercise: Exercise, folder: Path) -> Verdict:
     if outcome.error_type == "NotImplementedError":
         return Verdict(lab, exercise, "not solved", "replace `raise NotImplementedError()` with your code")
     if outcome.error_type is None:
-        return Verdict(lab, exercise, "wrong", f"the check's process died (exit code {outcome.exitcode}).")
+        how = (f"was killed by {signal.Signals(-outcome.exitcode).name}" if outcome.exitcode and outcome.exitcode < 0
+               else f"ended with exit code {outcome.exitcode} without an exception (os._exit() in your code?)")
+        return Verdict(lab, exercise, "wrong", f"the check's process, which ran your code, {how}.")
     where = _answer_line(outcome.traceback or "", exercise.module)
     detail = f": {outcome.error}" if outcome.error else ""
     if outcome.error_type in ("SyntaxError", "IndentationError", "TabError"):

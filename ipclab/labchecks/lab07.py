@@ -37,12 +37,16 @@ class Deliveries(PoolsMade):
         self.count = 0
         self.seconds = 0.0
         self.raised: BaseException | None = None
-        self._original_set = pool_module.ApplyResult._set
+        self.pending: set[int] = set()  # results asked for and not yet delivered
+        self.most_pending = 0  # the most tasks that were ever in flight at once
+        self._original_set, self._original_init = pool_module.ApplyResult._set, pool_module.ApplyResult.__init__
 
     def __enter__(self) -> Deliveries:
-        original, watch = self._original_set, self
+        original, original_init, watch = self._original_set, self._original_init, self
 
         def timed_set(result, i, obj):
+            if not isinstance(result, pool_module.MapResult):  # done now: before original() wakes its waiter
+                watch.pending.discard(id(result))
             t0 = time.perf_counter()
             try:
                 original(result, i, obj)  # runs the callback or error_callback
@@ -52,13 +56,21 @@ class Deliveries(PoolsMade):
             finally:
                 watch.seconds += time.perf_counter() - t0
                 watch.count += 1
+                if result.ready():
+                    watch.pending.discard(id(result))
+
+        def counted_init(result, *args, **kwargs):
+            original_init(result, *args, **kwargs)
+            watch.pending.add(id(result))
+            watch.most_pending = max(watch.most_pending, len(watch.pending), getattr(result, "_number_left", 1))
 
         pool_module.ApplyResult._set = timed_set
+        pool_module.ApplyResult.__init__ = counted_init
         super().__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        pool_module.ApplyResult._set = self._original_set
+        pool_module.ApplyResult._set, pool_module.ApplyResult.__init__ = self._original_set, self._original_init
         super().__exit__(*exc)
 
 
@@ -68,7 +80,13 @@ def chunks(numbers: list, size: int) -> list[list]:
 
 
 def check_count(answer: ModuleType) -> None:
-    """Every chunk counted, the bad chunk reported once through error_callback, callbacks quick, nothing lost."""
+    """Every chunk counted, the bad chunk reported once through error_callback, callbacks quick, nothing lost.
+
+    Verifies, on 31 chunks one of which raises: the total of the good chunks; the one ValueError
+    in ``failures`` (not raised out of ``count_primes``); tasks in flight side by side (not sent
+    one at a time, as ``apply`` does); callbacks that neither raise nor hold the result thread;
+    every result delivered before the pool ends; and a return within 4 s.
+    """
     numbers = SMALL[:BAD_AT] + [-5] + SMALL[BAD_AT:]
     parts = chunks(numbers, SMALL_CHUNK)
     expected = sum(count_in(c) for c in parts if -5 not in c)
@@ -103,6 +121,10 @@ def check_count(answer: ModuleType) -> None:
     if call.value != expected:
         raise Wrong(f"{len(parts)} chunks of {SMALL_CHUNK} hold {expected} primes outside the bad chunk; "
                     f"count_primes() returned {call.value!r}.")
+    if delivered.most_pending < 2:
+        raise Wrong(f"the total is right, but only one task was ever in flight: each was sent after the one before "
+                    f"had its result (`pool.apply()`, or `.get()` right after `apply_async`), so the {len(parts)} "
+                    "chunks were counted one at a time. Send every chunk with apply_async first, then close and join.")
 
 
 def _cores() -> int:
@@ -123,17 +145,31 @@ def reference_count_primes(numbers: list, processes: int, chunksize: int, failur
 
 
 def _exercise_1():
-    """The learner's count_primes from exercise 1 when it is solved, else :func:`reference_count_primes`."""
+    """The learner's count_primes from exercise 1 when it passes exercise 1's check, else :func:`reference_count_primes`.
+
+    A count_primes that is wrong or serial would make right settings look slow.
+    """
     try:
         import lab07_ex1  # from the same folder as this exercise's answer
     except ImportError:
         return reference_count_primes
-    source = inspect.getsource(lab07_ex1)
-    return reference_count_primes if STUB in source else lab07_ex1.count_primes
+    if STUB in inspect.getsource(lab07_ex1):
+        return reference_count_primes
+    try:
+        check_count(lab07_ex1)
+    except Exception:
+        return reference_count_primes
+    return lab07_ex1.count_primes
 
 
 def check_speed(answer: ModuleType) -> None:
-    """With the learner's PROCESSES and CHUNKSIZE, count_primes beats the serial count by the target."""
+    """With the learner's PROCESSES and CHUNKSIZE, count_primes beats the serial count by the target.
+
+    Verifies, as a ratio in one run (best of three, against the serial count timed right before):
+    the speedup, and the count; the advice names the cause it can tell -- too small a chunksize,
+    too few chunks for the processes, fewer processes than cores.  It times exercise 1's answer
+    if that passes its check, else a correct one.
+    """
     count_primes = _exercise_1()
     processes, chunksize = answer.PROCESSES, answer.CHUNKSIZE
     target = 1.6 if _cores() >= 2 else 0.8
@@ -143,9 +179,12 @@ def check_speed(answer: ModuleType) -> None:
     parts = len(chunks(BIG, chunksize))
     advice = (f"with chunksize {chunksize}, {parts:,} tasks each pay a round trip through two queues, far more "
               "than testing a few numbers: use chunks of hundreds or thousands" if chunksize < 100 else
+              f"with chunksize {chunksize:,} there are only {parts} task(s) for {processes} processes, so some "
+              "processes have nothing to do while the last chunks are counted: use several chunks per process"
+              if parts < 2 * processes else
               f"use as many processes as this machine has cores ({_cores()})" if processes < _cores() else
-              "fewer, larger chunks cut the overhead; more processes than cores do not help (and other "
-              "programs busy on this machine slow the pool down)")
+              "more processes than cores do not help, and other programs busy on this machine slow the pool "
+              "down: try again when it is quieter")
     best = None
     for _ in range(3):  # a shared machine: the best of three runs
         with Deliveries() as delivered:
