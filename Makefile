@@ -12,7 +12,7 @@ CHROMIUM ?= $(shell command -v chromium chromium-browser 2>/dev/null | head -1)
 # ("default" = the platform's).  `make test` runs the lab checks under LAB_METHODS and the
 # notebooks under NOTEBOOK_METHODS; `make test-all` adds whatever of ALL_METHODS that left out.
 CELL_TIMEOUT     ?= 120
-LAB_METHODS      ?= default spawn
+LAB_METHODS      ?= default
 NOTEBOOK_METHODS ?= default
 ALL_METHODS      ?= fork spawn forkserver
 # METHODS="..." picks the methods of test-labs and test-notebooks (all three by default); given to

@@ -31,6 +31,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing import pool as pool_module
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any, Literal
 
@@ -215,6 +216,52 @@ class PoolsMade(Made):
                 pool.terminate()
             except Exception:  # a pool whose result thread died can fail to terminate cleanly: it is stopped anyway
                 pass
+
+
+class ProcessesMade(Made):
+    """Keeps every process made while its ``with`` block runs, and notes which were joined to their end.
+
+    So a check can say, on every run, that an answer returned without joining a process -- whether
+    or not that process happened to have ended by then.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(BaseProcess)
+        self.processes: list[BaseProcess] = self.made[BaseProcess]
+        self.targets: dict[int, Any] = {}  # by id: start() forgets a process's target, so it is noted here
+        self.joined: set[int] = set()
+        self._original_join = BaseProcess.join
+
+    def adopt(self, process: BaseProcess) -> None:
+        self.targets[id(process)] = getattr(process, "_target", None)
+
+    def started(self, target: Callable[..., Any]) -> int:
+        """How many processes made in the block to run ``target`` were started."""
+        return sum(1 for p in self.processes if self.targets.get(id(p)) is target and p._popen is not None)
+
+    def __enter__(self) -> ProcessesMade:
+        original, joined = self._original_join, self.joined
+
+        def noted_join(process: BaseProcess, timeout: float | None = None) -> None:
+            original(process, timeout)
+            if process.exitcode is not None:
+                joined.add(id(process))
+
+        BaseProcess.join = noted_join
+        return super().__enter__()
+
+    def __exit__(self, *exc: object) -> None:
+        BaseProcess.join = self._original_join
+        super().__exit__(*exc)
+
+    def not_joined(self) -> list[BaseProcess]:
+        """The processes started in the block and never joined to their end -- a pool's own workers left out.
+
+        A pool reaps its workers itself (``Pool`` names them ``...PoolWorker-N``); whether the
+        answer ended its pool is a question of its own.
+        """
+        return [p for p in self.processes
+                if p._popen is not None and id(p) not in self.joined and "PoolWorker" not in p.name]
 
 
 def stop_children() -> int:

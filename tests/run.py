@@ -125,7 +125,7 @@ def main() -> int:
     parser.add_argument("--labs-done", default="", help="start methods the lab checks ran under already: skip them")
     parser.add_argument("--notebooks-done", default="", help="start methods the notebooks ran under already: skip them")
     parser.add_argument("--jobs", type=int, default=6, help="tests run at a time (pytest-xdist)")
-    parser.add_argument("--notebook-jobs", type=int, default=2, help="notebooks run at a time, per method")
+    parser.add_argument("--notebook-jobs", type=int, default=3, help="notebooks run at a time, per method")
     parser.add_argument("--budget", type=float, help="exit 1 if a notebook takes longer (seconds)")
     parser.add_argument("nbval", nargs="*", help="options for the notebook runs (after --)")
     args = parser.parse_args()

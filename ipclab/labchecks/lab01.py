@@ -12,10 +12,10 @@ from ipclab.workers import processes
 from ipclab.checks import Exercise, Wrong, call_with_deadline, stop_children
 from ipclab.start import available_methods, context
 
-NAP = 0.5
+NAPS = [0.8, 0.6, 0.4, 0.2]  # the first started ends last: codes read as processes end come out reversed
 CODES = [0, 3, 0, 4]
 GATHER = 5.0  # seconds the naps get to be all running at once: starting four processes takes far less
-DEADLINE = GATHER + len(CODES) * NAP + 5  # longer than even one after another takes
+DEADLINE = GATHER + sum(NAPS) + 5  # longer than even one after another takes
 
 
 def _open_when_all_arrived(arrived, go, seen: list[int]) -> None:
@@ -30,22 +30,24 @@ def _open_when_all_arrived(arrived, go, seen: list[int]) -> None:
 
 
 def check_run_all(answer: ModuleType) -> None:
-    """Four 0.5 s naps with exit codes 0, 3, 0, 4 must all be running at once.
+    """Four naps with exit codes 0, 3, 0, 4 must all be running at once; their codes come back in order.
 
-    Each nap waits until the check has seen all four arrive (or GATHER s have
-    passed) before it sleeps, so an answer that joins each process before
-    starting the next is caught on every run -- not only when it is slow.
+    Verifies: the four run at the same time -- each nap waits until the check has seen all four
+    arrive (or GATHER s have passed) before it sleeps, so an answer that joins each process
+    before starting the next is caught on every run, not only when it is slow; the codes are
+    returned in the order of the argument tuples, with naps whose lengths reverse the order in
+    which they end; every process is joined (none running, no None code) when run_all returns.
     """
     mp = context()
     arrived, go, seen = mp.Queue(), mp.Event(), []
     opener = threading.Thread(target=_open_when_all_arrived, args=(arrived, go, seen), daemon=True)
     opener.start()
     call = call_with_deadline(answer.run_all, processes.nap_with_the_others,
-                              [(NAP, code, arrived, go) for code in CODES], timeout=DEADLINE)
+                              [(nap, code, arrived, go) for nap, code in zip(NAPS, CODES)], timeout=DEADLINE)
     if not call.finished:
         go.set()
         stop_children()
-        raise Wrong(f"run_all() did not return within {DEADLINE:g} s for four {NAP} s naps: did you join a "
+        raise Wrong(f"run_all() did not return within {DEADLINE:g} s for four naps of {sum(NAPS):g} s in all: did you join a "
                     "process that never ends, or one you never started?")
     if call.error is not None:
         go.set()
@@ -66,6 +68,11 @@ def check_run_all(answer: ModuleType) -> None:
             "an exit code is None, so that process had not finished when you read it: "
             "join() each process before reading its exitcode."
         )
+    ending_order = [code for _, code in sorted(zip(NAPS, CODES))]
+    if list(codes) == ending_order:
+        raise Wrong(f"the exit codes came back in the order the processes ended ({list(codes)}), not in the order "
+                    f"of the argument tuples ({CODES}): read each process's exitcode from the list of processes "
+                    "you started, in that order, once all are joined.")
     if list(codes) != CODES:
         raise Wrong(f"each nap exits with the code it is given, so expected {CODES}, got {list(codes)}.")
     if len(seen) < len(CODES):

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from types import ModuleType
 
 from ipclab.workers import kitchen
-from ipclab.checks import Exercise, Made, Wrong, call_with_deadline, ending, how_it_ended, stop_children
+from ipclab.checks import Exercise, ProcessesMade, Wrong, call_with_deadline, ending, how_it_ended, stop_children
 from ipclab.start import context
 
 BUNS, DINERS = 30, 3
@@ -19,7 +19,7 @@ PACE = 0.1  # seconds a cook of the answer takes per bun: its last bun comes 0.8
 PAUSE = 2.0  # seconds the queue stays empty between the two halves of exercise 1's buns
 
 
-class PacedCooks(Made):
+class PacedCooks(ProcessesMade):
     """Every ``kitchen.cook`` process the answer makes in the block takes :data:`PACE` s per bun.
 
     Sentinels sent right after ``start()`` then always reach the queue before
@@ -27,10 +27,8 @@ class PacedCooks(Made):
     every run, under every start method -- not only when the cooks lose a race.
     """
 
-    def __init__(self) -> None:
-        super().__init__(BaseProcess)
-
     def adopt(self, process: BaseProcess) -> None:
+        super().adopt(process)
         if process._target is kitchen.cook:  # type: ignore[attr-defined]
             process._args = tuple(process._args[:2])  # type: ignore[attr-defined]  # (queue, buns)
             process._kwargs = {**process._kwargs, "seconds": PACE}  # type: ignore[attr-defined]
@@ -98,16 +96,26 @@ def check_diner(answer: ModuleType) -> None:
                     "and so does get_nowait() or a get() that times out; stop at the sentinel and nowhere else.")
     if missing:
         raise Wrong(f"{len(missing)} of {BUNS} buns were never eaten: your diners stopped before their sentinel.")
+    if None in got:
+        raise Wrong(f"{got.count(None)} of the reports on `eaten` were None: your diners reported their sentinel as a "
+                    "bun. Test for the sentinel first, and report only real buns.")
     if len(got) != BUNS:
         raise Wrong(f"{len(got)} buns were reported for {BUNS} cooked: put each bun you eat on `eaten` exactly once.")
 
 
 def check_kitchen(answer: ModuleType) -> None:
-    """Several kitchens of paced cooks: every bun eaten once, every process ended, the call returns."""
+    """Several kitchens of paced cooks: every bun eaten once, every process ended, the call returns.
+
+    Verifies, for kitchens of 1-3 cooks and diners whose cooks are paced so that sentinels sent
+    too early are caught: the call returns; as many cook and diner processes were started as
+    asked (diners that eat side by side, not one diner for all); every bun is eaten exactly once;
+    no process is left running.
+    """
     for cooks, diners in KITCHENS:
         expected = list(range(cooks * BUNS_PER_COOK))
-        with PacedCooks():
+        with PacedCooks() as made:
             call = call_with_deadline(answer.kitchen, cooks, diners, BUNS_PER_COOK, timeout=5)
+        started = {"cook": made.started(kitchen.cook), "diner": made.started(kitchen.diner)}
         if not call.finished:
             stuck = stop_children()
             raise Wrong(f"kitchen({cooks}, {diners}, {BUNS_PER_COOK}) never returned; {stuck} process(es) were "
@@ -118,6 +126,10 @@ def check_kitchen(answer: ModuleType) -> None:
         if left:
             raise Wrong(f"kitchen({cooks}, {diners}, {BUNS_PER_COOK}) returned with {left} process(es) still "
                         "running: join every cook and diner before returning.")
+        for role, asked in (("cook", cooks), ("diner", diners)):
+            if started[role] and started[role] != asked:
+                raise Wrong(f"kitchen({cooks}, {diners}, {BUNS_PER_COOK}) started {started[role]} {role} process(es) for "
+                            f"{asked} {role}s: start one process per {role}, so that they work side by side.")
         got = sorted(bun_number(b) for b in (call.value or []))
         missing = sorted(set(expected) - set(got))
         if missing:

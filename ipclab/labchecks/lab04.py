@@ -6,9 +6,10 @@ import queue as queue_module
 import time
 from types import ModuleType
 
-from ipclab.checks import Exercise, Wrong, call_with_deadline, reporting, stop_children
+from ipclab.checks import Exercise, ProcessesMade, Wrong, call_with_deadline, reporting, stop_children
 from ipclab.labchecks.lab03 import BUNS, BUNS_PER_COOK, DINERS, KITCHENS, bun_number  # the same kitchen
 from ipclab.start import context
+from ipclab.workers.kitchen import joinable_diner
 
 
 def _drain(q) -> list:
@@ -42,7 +43,12 @@ class GatedReport:
 
 
 def check_diner(answer: ModuleType) -> None:
-    """Daemon diners: join() returns only after the bun is reported, and once all 30 are eaten."""
+    """Daemon diners: join() returns only after the bun is reported, and once all 30 are eaten.
+
+    Verifies: ``task_done()`` comes after the report (the check holds the first report at a gate
+    and sees whether ``join()`` returns meanwhile, on every run); once per bun (too few: join()
+    never returns; too many: the diner's ValueError is named); every bun reported.
+    """
     mp = context()
     buns, errors = mp.JoinableQueue(), mp.Queue()
     eaten = GatedReport(mp)
@@ -79,10 +85,17 @@ def check_diner(answer: ModuleType) -> None:
 
 
 def check_kitchen(answer: ModuleType) -> None:
-    """Several kitchens: all buns eaten once, join() used, diners are daemons."""
+    """Several kitchens: all buns eaten once, join() used, diners are daemons.
+
+    Verifies, for kitchens of 1-3 cooks and diners: the call returns; as many diner processes
+    were started as asked; the diners still running are daemons; every bun was eaten exactly once
+    by the time the call returned (join() waited for them).
+    """
     for cooks, diners in KITCHENS:
         expected = list(range(cooks * BUNS_PER_COOK))
-        call = call_with_deadline(answer.kitchen, cooks, diners, BUNS_PER_COOK, timeout=5)
+        with ProcessesMade() as made:
+            call = call_with_deadline(answer.kitchen, cooks, diners, BUNS_PER_COOK, timeout=5)
+        started = made.started(joinable_diner)
         running = context().active_children()
         not_daemons = [p for p in running if not p.daemon]
         stop_children()
@@ -94,6 +107,9 @@ def check_kitchen(answer: ModuleType) -> None:
             raise Wrong(f"kitchen({cooks}, {diners}, {BUNS_PER_COOK}) returned with {len(not_daemons)} diner(s) "
                         "running that are not daemons, so the program could never exit: start the diners "
                         "with daemon=True.")
+        if started and started != diners:
+            raise Wrong(f"kitchen({cooks}, {diners}, {BUNS_PER_COOK}) started {started} diner process(es) for {diners} "
+                        "diners: start one daemon process per diner, so that they eat side by side.")
         got = sorted(bun_number(b) for b in (call.value or []))
         if len(got) < len(expected):
             raise Wrong(f"kitchen({cooks}, {diners}, {BUNS_PER_COOK}) returned {len(got)} of {len(expected)} buns: "

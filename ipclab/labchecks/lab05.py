@@ -32,7 +32,7 @@ from ipclab.workers.pipes import pipe_ends, send_items, transform
 BIG = b"x" * (1 << 17)  # 128 KiB, doubled 256 KiB: more than a pipe holds (64 KiB on Linux)
 ITEMS = [1, BIG, 0, 2, b"", "", "ab", 3]  # falsy items in the middle: only EOF may end a stage
 FAILING = [1, 2, 3, 4]  # `double_but_not_three` raises on 3
-PAUSE, PAUSE_AT = 2.5, 3  # a quiet moment longer than any sensible poll timeout, before ITEMS[PAUSE_AT] (the 2)
+PAUSE, PAUSE_AT = 1.5, 3  # a quiet moment longer than any sensible poll timeout, before ITEMS[PAUSE_AT] (the 2)
 
 
 def show(items: list) -> str:
@@ -136,11 +136,11 @@ def collect(conn, timeout: float) -> tuple[list, bool]:
     return items, False
 
 
-def run_answer_stage(answer: ModuleType, items: list, fn) -> tuple[list, bool, tuple | None]:
-    """Producer -> the answer's stage -> collected here; every unused end closed at the right time."""
+def run_answer_stage(answer: ModuleType, items: list, fn, pause: bool = True) -> tuple[list, bool, tuple | None]:
+    """Producer (pausing in the middle, or not) -> the answer's stage -> collected here; unused ends closed in time."""
     mp = context()
     r1, w1 = mp.Pipe(duplex=False)
-    producer = mp.Process(target=send_with_pause, args=(w1, items))
+    producer = mp.Process(target=send_with_pause if pause else send_items, args=(w1, items))
     producer.start()
     w1.close()  # before the stage starts, so a forked stage does not inherit it
     r2, w2 = mp.Pipe(duplex=False)
@@ -164,7 +164,7 @@ def run_answer_stage(answer: ModuleType, items: list, fn) -> tuple[list, bool, t
 def check_stage(answer: ModuleType) -> None:
     """The stage passes every item through, falsy ones too, ends at EOF, and lets real errors out.
 
-    Verifies, with a producer that pauses 2.5 s in the middle and an item larger than a pipe's
+    Verifies, with a producer that pauses 1.5 s in the middle and an item larger than a pipe's
     buffer: every item arrives doubled, in order; the stage ends at EOF and not at a falsy item or
     a quiet moment; it does not close its input before reading; an exception of ``fn`` comes out
     of the stage (named with its type and message), not swallowed.
@@ -189,7 +189,7 @@ def check_stage(answer: ModuleType) -> None:
     if got != expected:
         raise Wrong(f"for the items {show(ITEMS)} your stage sent {show(got)}, expected {show(expected)}.")
 
-    got, eof, how = run_answer_stage(answer, FAILING, double_but_not_three)
+    got, eof, how = run_answer_stage(answer, FAILING, double_but_not_three, pause=False)
     if how is not None and how[0] == "returned":
         raise Wrong("fn raised ValueError on the item 3, and your stage swallowed it and ended as if all was "
                     "well (its exit code says success): catch EOFError by name, and let every other "
@@ -284,7 +284,7 @@ def everything_from(rec: RecordingContext, answer: ModuleType):
 def check_pipeline(answer: ModuleType) -> None:
     """The whole pipeline returns every item, falsy ones too, under the course's method and under fork.
 
-    Verifies, with a transform that pauses 2.5 s once and an item larger than a pipe's buffer:
+    Verifies, with a transform that pauses 1.5 s once and an item larger than a pipe's buffer:
     ``pipeline`` returns every item doubled, in order; it ends by EOF alone (not at a falsy item,
     not at a quiet moment); it reads before it joins; and under ``fork`` too -- however the answer
     gets its context -- no process keeps a write end it does not use (the end still open is named).

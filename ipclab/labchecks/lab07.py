@@ -39,10 +39,16 @@ class Deliveries(PoolsMade):
         self.raised: BaseException | None = None
         self.pending: set[int] = set()  # results asked for and not yet delivered
         self.most_pending = 0  # the most tasks that were ever in flight at once
-        self._original_set, self._original_init = pool_module.ApplyResult._set, pool_module.ApplyResult.__init__
+        self.results: list = []  # every result asked for, in order
+        self.waited: set[int] = set()  # results waited for (get() waits too)
+        self.joined: set[int] = set()  # pools joined
+        self.cut_short = 0  # pools terminated before they were joined or their results waited for
+        self._saved = (pool_module.ApplyResult._set, pool_module.ApplyResult.__init__, pool_module.ApplyResult.wait,
+                           pool_module.Pool.join, pool_module.Pool.terminate)
 
     def __enter__(self) -> Deliveries:
-        original, original_init, watch = self._original_set, self._original_init, self
+        original, original_init, original_wait, original_join, original_terminate = self._saved
+        watch = self
 
         def timed_set(result, i, obj):
             if not isinstance(result, pool_module.MapResult):  # done now: before original() wakes its waiter
@@ -61,16 +67,35 @@ class Deliveries(PoolsMade):
 
         def counted_init(result, *args, **kwargs):
             original_init(result, *args, **kwargs)
+            watch.results.append(result)
             watch.pending.add(id(result))
             watch.most_pending = max(watch.most_pending, len(watch.pending), getattr(result, "_number_left", 1))
 
-        pool_module.ApplyResult._set = timed_set
-        pool_module.ApplyResult.__init__ = counted_init
+        def noted_wait(result, timeout=None):
+            original_wait(result, timeout)
+            if result.ready():
+                watch.waited.add(id(result))
+
+        def noted_join(pool):
+            original_join(pool)
+            watch.joined.add(id(pool))
+
+        def noted_terminate(pool):
+            # Cut short: neither joined nor every one of its results waited for -- whether or not the
+            # tasks happened to be done by now (on a busy machine tiny tasks can win that race).
+            if id(pool) not in watch.joined and any(id(r) not in watch.waited for r in watch.results
+                                                   if getattr(r, "_pool", None) is pool):
+                watch.cut_short += 1
+            original_terminate(pool)
+
+        (pool_module.ApplyResult._set, pool_module.ApplyResult.__init__, pool_module.ApplyResult.wait,
+         pool_module.Pool.join, pool_module.Pool.terminate) = timed_set, counted_init, noted_wait, noted_join, noted_terminate
         super().__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        pool_module.ApplyResult._set, pool_module.ApplyResult.__init__ = self._original_set, self._original_init
+        (pool_module.ApplyResult._set, pool_module.ApplyResult.__init__, pool_module.ApplyResult.wait,
+         pool_module.Pool.join, pool_module.Pool.terminate) = self._saved
         super().__exit__(*exc)
 
 
@@ -112,10 +137,11 @@ def check_count(answer: ModuleType) -> None:
         raise Wrong(f"your callbacks took {delivered.seconds:.2f} s of the {took:.2f} s run: callbacks run one at a "
                     "time in the pool's single result thread of *this* process, so a callback that works or waits "
                     "holds back every result behind it. Only add the count up there.")
-    if delivered.count < len(parts):
-        raise Wrong(f"only {delivered.count} of {len(parts)} results arrived before count_primes() returned: the "
-                    "pool was terminated while tasks were still running (leaving `with Pool()` calls terminate()). "
-                    "Call close() and join() inside the with block.")
+    if delivered.cut_short or delivered.count < len(parts):
+        raise Wrong(f"the pool was terminated before it was joined or its results waited for ({delivered.count} of "
+                    f"{len(parts)} results had arrived by then -- on a quiet machine, fewer): leaving `with Pool()` "
+                    "calls terminate(), which drops the tasks still running. Call close() and join() inside the with "
+                    "block.")
     if len(failures) != 1 or not isinstance(failures[0], ValueError):
         raise Wrong(f"`failures` should hold the one ValueError of the chunk with -5; it holds {failures!r}.")
     if call.value != expected:
@@ -177,6 +203,9 @@ def check_speed(answer: ModuleType) -> None:
     expected = count_in(BIG)
     serial = time.perf_counter() - t0
     parts = len(chunks(BIG, chunksize))
+    if parts < processes:  # no timing needed: some processes cannot have anything to do
+        raise Wrong(f"with chunksize {chunksize:,} the {len(BIG):,} numbers make only {parts} task(s) for {processes} "
+                    "processes, so at most that many processes ever work: use several chunks per process.")
     advice = (f"with chunksize {chunksize}, {parts:,} tasks each pay a round trip through two queues, far more "
               "than testing a few numbers: use chunks of hundreds or thousands" if chunksize < 100 else
               f"with chunksize {chunksize:,} there are only {parts} task(s) for {processes} processes, so some "

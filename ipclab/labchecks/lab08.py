@@ -53,13 +53,20 @@ def check_fetch(answer: ModuleType) -> None:
 
 
 def check_crawl(answer: ModuleType) -> None:
-    """Every page but /hang parsed into movies, /hang reported failed, all within the deadline, pages fetched at once."""
+    """Every page but /hang parsed into movies, /hang reported failed, all within the deadline, pages fetched at once.
+
+    Verifies, against a local board whose pages take a moment and one of which never answers:
+    the crawl returns within its deadline (timeouts passed on); the failed URL is recorded through
+    an error_callback, not raised; every movie is parsed once; the server saw two or more requests
+    at once (not one page at a time); and the pool is closed, not left running, when crawl returns.
+    """
     _local_only()
-    with crawler.BoardServer(delay=DELAY) as server, PoolsMade():
+    with crawler.BoardServer(delay=DELAY) as server, PoolsMade() as made:
         urls = server.board_urls(PAGES)
         hang = f"{server.url}/hang"
         call = call_with_deadline(answer.crawl, urls[:3] + [hang] + urls[3:], 4, TIMEOUT, timeout=DEADLINE)
         finished, gave_up, at_once = call.finished, server.abandoned, server.most_in_flight  # before the server stops
+        left_open = [p for p in made.pools if getattr(p, "_state", None) == "RUN"]  # Pool's own state: RUN until close()
     stop_children()
     expected = sorted((m for offset in range(PAGES) for m in _movies(offset)), key=lambda m: int(m["rank"]))
     if not finished:
@@ -91,6 +98,9 @@ def check_crawl(answer: ModuleType) -> None:
                     f"the {len(expected)} once, as parse_with_parser(page.html) gives them.")
     if at_once < 2:
         raise Wrong(_ONE_AT_A_TIME.format(f"took {call.seconds:.2f} s"))
+    if left_open:
+        raise Wrong("crawl() returned the right movies with its pool still open (never closed, nor left through "
+                    "`with`): its workers go on running after the crawl. close() and join() the pool before returning.")
 
 
 _ONE_AT_A_TIME = ("the pages were fetched one at a time (the server never had two requests at once), so the crawl "

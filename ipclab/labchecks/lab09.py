@@ -8,23 +8,27 @@ import os
 from pathlib import Path
 from types import ModuleType
 
-from ipclab.checks import Wrong, Exercise, call_with_deadline, stop_children
+from ipclab.checks import Exercise, ProcessesMade, Wrong, call_with_deadline, stop_children
 from ipclab.start import ENV_VAR
 from ipclab.workers.pitfalls import run_python
 
 BIG = 1 << 20  # well over a pipe's 64 KiB buffer
 
 
-def _no_children_left(call: str) -> None:
-    left = stop_children()
+def _no_children_left(call: str, made: ProcessesMade) -> None:
+    """Every process the answer started was joined to its end before it returned (not only ended by luck)."""
+    left = made.not_joined()
+    stop_children()
     if left:
-        raise Wrong(f"{call} returned with {left} process(es) still running: join every process you start.")
+        raise Wrong(f"{call} returned with {len(left)} process(es) never joined to their end (still running, or "
+                    "ended by chance): join every process you start before you return.")
 
 
 def check_drain(answer: ModuleType) -> None:
     """main(nbytes) returns nbytes for a small and a large item, without hanging."""
     for nbytes in (1024, BIG):
-        call = call_with_deadline(answer.main, nbytes, timeout=5)
+        with ProcessesMade() as made:
+            call = call_with_deadline(answer.main, nbytes, timeout=5)
         if not call.finished:
             stop_children()
             raise Wrong(f"main({nbytes:,}) still hangs: join() waits for a child that cannot exit until its "
@@ -35,12 +39,13 @@ def check_drain(answer: ModuleType) -> None:
         if call.value != nbytes:
             raise Wrong(f"main({nbytes:,}) returned {call.value!r}; it should return how many bytes arrived "
                         f"({nbytes:,}).")
-        _no_children_left(f"main({nbytes:,})")
+        _no_children_left(f"main({nbytes:,})", made)
 
 
 def check_pickling(answer: ModuleType) -> None:
     """main(n) returns the squares of range(n), computed by a pool."""
-    call = call_with_deadline(answer.main, 20, timeout=8)
+    with ProcessesMade() as made:
+        call = call_with_deadline(answer.main, 20, timeout=8)
     if not call.finished:
         stop_children()
         raise Wrong("main(20) did not return within 8 s: close() and join() the pool, or leave its with-block "
@@ -52,16 +57,20 @@ def check_pickling(answer: ModuleType) -> None:
                     f"{kind} has no name another process can import: define the function at module level.")
     if error is not None:
         raise error
+    if not isinstance(call.value, list) and hasattr(call.value, "get"):
+        raise Wrong(f"main(20) returned {type(call.value).__name__}, a result still to come, not the squares: "
+                    "map() returns the list itself; with map_async, call .get(timeout) before the pool ends.")
     if call.value != [x * x for x in range(20)]:
         raise Wrong(f"main(20) returned {str(call.value)[:80]}; expected the squares of 0..19 in order.")
-    _no_children_left("main(20)")
+    _no_children_left("main(20)", made)
 
 
 def check_globals(answer: ModuleType) -> None:
     """main(greeting) returns greeting.upper(), shouted by a child, under spawn whatever the course's method."""
     os.environ[ENV_VAR] = "spawn"  # the mistake shows under spawn (and forkserver): check there on every run
     multiprocessing.set_start_method("spawn", force=True)
-    call = call_with_deadline(answer.main, "bonjour", timeout=10)
+    with ProcessesMade() as made:
+        call = call_with_deadline(answer.main, "bonjour", timeout=10)
     if not call.finished:
         stop_children()
         raise Wrong("main('bonjour') did not return within 10 s: take the child's answer with get(timeout=...), "
@@ -72,9 +81,12 @@ def check_globals(answer: ModuleType) -> None:
         raise Wrong("main('bonjour') returned 'HELLO' under spawn: the child read the module's global GREETING, "
                     "which a spawned child sets afresh when it imports the module -- the parent's change never "
                     "reaches it. Pass the greeting to the child as an argument.")
+    if call.value is None:
+        raise Wrong("main('bonjour') returned None: what a child assigns or returns stays in the child (chapter "
+                    "01a). Send the shouted greeting back -- on a queue or a pipe -- and return what arrives.")
     if call.value != "BONJOUR":
         raise Wrong(f"main('bonjour') returned {call.value!r}; expected 'BONJOUR'.")
-    _no_children_left("main('bonjour')")
+    _no_children_left("main('bonjour')", made)
 
 
 def check_script(script: Path) -> None:
@@ -84,9 +96,9 @@ def check_script(script: Path) -> None:
     guard_error = "bootstrapping phase" in ran["error"]
     if guard_error:
         what = "did not finish within 6 s" if ran["exitcode"] is None else f"exited with {ran['exitcode']}"
-        raise Wrong(f"run as a script under spawn, it {what}: each new process imports the script again and, "
-                    f"with no guard, starts a pool of its own ({ran['error'][:120]}...). Put the code that starts "
-                    "the pool under `if __name__ == \"__main__\":`.")
+        raise Wrong(f"run as a script under spawn, it {what}: each new process imports the script again and runs "
+                    f"every line outside the guard -- here, starting a pool of its own ({ran['error'][:120]}...). Put "
+                    "the code that starts the pool under `if __name__ == \"__main__\":`.")
     if ran["exitcode"] is None:
         raise Wrong("run as a script under spawn, it did not finish within 6 s.")
     if ran["exitcode"] != 0:

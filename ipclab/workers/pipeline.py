@@ -16,6 +16,7 @@ the records counts, not starting the child.
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
@@ -71,6 +72,15 @@ class Run:
     seconds: float
     received: Any
     expected: list[Record]
+    more_waiting: bool = False  # something was still in the channel after consume() returned
+
+
+def _more_waiting(rx: Any) -> bool:
+    """Whether the channel still holds a message (a Connection polls; a queue is looked at after a moment)."""
+    if hasattr(rx, "poll"):
+        return rx.poll(0.2)
+    time.sleep(0.2)  # a Queue's feeder thread may still be writing
+    return not rx.empty()
 
 
 def run_once(pipeline: ModuleType, n: int, seed: int | None = None) -> Run:
@@ -82,9 +92,10 @@ def run_once(pipeline: ModuleType, n: int, seed: int | None = None) -> Run:
     try:
         seconds = timed(ctx, _produce_after_go, (pipeline.produce, tx, n, seed),
                         lambda: received.append(pipeline.consume(rx, n)), name="producer")
+        more = _more_waiting(rx)
     finally:
         _close(tx, rx)
-    return Run(seconds, received[0], records(n, seed))
+    return Run(seconds, received[0], records(n, seed), more)
 
 
 def measure(pipelines: dict[str, ModuleType], n: int, runs: int = 3) -> dict[str, list[float]]:

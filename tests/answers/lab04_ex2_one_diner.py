@@ -1,0 +1,17 @@
+"""Wrong: one daemon diner for however many were asked."""
+from ipclab import context
+from ipclab.workers.kitchen import cook, joinable_diner
+
+
+def kitchen(cooks, diners, buns_per_cook):
+    mp = context()
+    buns, eaten = mp.JoinableQueue(), mp.Queue()
+    mp.Process(target=joinable_diner, args=(buns, eaten), daemon=True).start()
+    cook_procs = [mp.Process(target=cook, args=(buns, list(range(i * buns_per_cook, (i + 1) * buns_per_cook))))
+                  for i in range(cooks)]
+    for p in cook_procs:
+        p.start()
+    for p in cook_procs:
+        p.join()
+    buns.join()
+    return [eaten.get(timeout=10)[1] for _ in range(cooks * buns_per_cook)]
