@@ -141,7 +141,7 @@ def how_it_ended(processes: list[Any], ends: Any) -> dict[int, str]:
     """For each ended process of ``processes`` (started through :func:`ending`) that did not return: how it ended.
 
     By pid: "raised ValueError: ...", "was killed by SIGKILL", or "ended with
-    exit code 0 without returning (os._exit?)".
+    exit code 0 without an exception and without returning (os._exit()?)".
     """
     said: dict[int, str] = {}
     while True:
@@ -159,7 +159,7 @@ def how_it_ended(processes: list[Any], ends: Any) -> dict[int, str]:
         elif p.exitcode < 0:
             died[p.pid] = f"was killed by {signal.Signals(-p.exitcode).name}"
         else:
-            died[p.pid] = f"ended with exit code {p.exitcode} without returning (os._exit()? sys.exit()?)"
+            died[p.pid] = f"ended with exit code {p.exitcode} without an exception and without returning (os._exit()?)"
     return died
 
 

@@ -47,7 +47,7 @@ WRONG = {
     "lab03_ex1_falsy_end_test.py": "treats 0 as the end",
     "lab03_ex1_empty_end_test.py": "stopped while the queue was empty for 2 s between two batches of buns. empty() only says",
     "lab03_ex1_get_timeout.py": "stopped while the queue was empty for 2 s",
-    "lab03_ex1_exits_the_process.py": "died before their sentinel: one ended with exit code 0 without returning",
+    "lab03_ex1_exits_the_process.py": "died before their sentinel: one ended with exit code 0 without an exception",
     "lab03_ex2_too_few_sentinels.py": "Send one sentinel per diner",
     "lab03_ex2_one_diner.py": "started 1 diner process(es) for 3 diners",
     "lab03_ex1_reports_the_sentinel.py": "reported their sentinel as a bun",
@@ -112,6 +112,7 @@ WRONG = {
     "lab11_ex1_ignores_address.py": "started a LocalCluster of its own",
     "lab11_ex1_returns_futures.py": "returned futures, not buns",
     "lab11_ex1_one_cook_only.py": "never eaten",
+    "lab11_ex1_one_worker.py": "a LocalCluster of 1 worker process(es) for 2 diners",
 }
 
 

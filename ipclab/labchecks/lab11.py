@@ -20,6 +20,12 @@ class ClustersMade(Made):
         from dask.distributed import Client, LocalCluster
 
         super().__init__(LocalCluster, Client)
+        self._local_cluster = LocalCluster
+        self.workers: list[int] = []  # worker processes of each LocalCluster, as it started
+
+    def adopt(self, obj: Any) -> None:
+        if isinstance(obj, self._local_cluster):
+            self.workers.append(len(getattr(obj, "worker_spec", obj.workers)))  # as asked, started or not
 
     def still_open(self) -> tuple[list[Any], list[Any]]:
         """The clusters and the clients that are not closed."""
@@ -79,13 +85,22 @@ def _run(answer: ModuleType, address: str | None) -> tuple[list[tuple[int | None
 
 
 def check_kitchen(answer: ModuleType) -> None:
-    """On a LocalCluster of its own, then on the check's scheduler when given its address."""
+    """On a LocalCluster of its own, then on the check's scheduler when given its address.
+
+    Verifies: every bun eaten exactly once, in worker processes (not the caller); a LocalCluster of
+    one worker process per diner when no address is given, and none of its own when one is (the
+    buns then eaten on that scheduler's workers); buns returned, not futures; and the cluster, the
+    client and every process closed when kitchen() returns.
+    """
     from dask.distributed import LocalCluster
 
     buns, made = _run(answer, None)
     if not made.made[LocalCluster]:
         raise Wrong("kitchen() made no LocalCluster: without an address, start one (the diners are its worker "
                     "processes).")
+    if made.workers and made.workers[0] != DINERS:
+        raise Wrong(f"kitchen({COOKS}, {DINERS}, {EACH}) started a LocalCluster of {made.workers[0]} worker process(es) "
+                    f"for {DINERS} diners, so they could not eat side by side: LocalCluster(n_workers=diners).")
     pids = {pid for pid, _ in buns}
     if os.getpid() in pids:
         raise Wrong("the buns were eaten in the calling process itself: use a LocalCluster of worker processes "
