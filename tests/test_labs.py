@@ -83,6 +83,7 @@ WRONG = {
     "lab07_ex1_callback_raises.py": "An exception in a callback kills the pool's result thread",
     "lab07_ex2_chunksize_one.py": "with chunksize 1, 250,000 tasks",
     "lab07_ex1_apply_in_a_loop.py": "only one task was ever in flight",
+    "lab07_ex1_pool_left_open.py": "with its pool still open",
     "lab07_ex2_one_chunk.py": "make only 1 task(s) for 2 processes",
     "lab08_ex1_no_timeout.py": "was still waiting after",
     "lab08_ex1_swallows_timeout.py": "for a page that never answered: let the exception rise",

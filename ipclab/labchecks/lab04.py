@@ -41,6 +41,9 @@ class GatedReport:
     def put_nowait(self, item) -> None:
         self.put(item)
 
+    def __getattr__(self, name: str):  # get, qsize, close, join_thread ...: the real queue's
+        return getattr(self.queue, name)
+
 
 def check_diner(answer: ModuleType) -> None:
     """Daemon diners: join() returns only after the bun is reported, and once all 30 are eaten.

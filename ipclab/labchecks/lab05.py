@@ -23,7 +23,7 @@ import time
 from types import ModuleType
 from typing import Any
 
-from ipclab.checks import Exercise, Wrong, call_with_deadline, stop_children
+from ipclab.checks import Exercise, Wrong, answer_line, call_with_deadline, stop_children
 import ipclab
 from ipclab import start
 from ipclab.start import ENV_VAR, available_methods, context
@@ -117,7 +117,7 @@ def run_stage(stage, inbox, outbox, fn, report) -> None:
         report.put(("returned", "", watched.closed_before_reading))
         status = 0
     except Exception as exc:
-        report.put(("raised", f"{type(exc).__name__}: {exc}", watched.closed_before_reading))
+        report.put(("raised", f"{type(exc).__name__}: {exc}{answer_line(exc)}", watched.closed_before_reading))
         status = 1
     report.close()
     report.join_thread()

@@ -120,6 +120,7 @@ def check_count(answer: ModuleType) -> None:
         t0 = time.perf_counter()
         call = call_with_deadline(answer.count_primes, numbers, 2, SMALL_CHUNK, failures, timeout=4)
         took, finished, arrived = time.perf_counter() - t0, call.finished, delivered.count  # before the pools end
+        left_open = [p for p in delivered.pools if getattr(p, "_state", None) == "RUN"]  # Pool's state until close()
     stop_children()
     if delivered.raised is not None:
         raise Wrong(f"your callback raised {type(delivered.raised).__name__}: {delivered.raised}. An exception in a "
@@ -147,6 +148,9 @@ def check_count(answer: ModuleType) -> None:
     if call.value != expected:
         raise Wrong(f"{len(parts)} chunks of {SMALL_CHUNK} hold {expected} primes outside the bad chunk; "
                     f"count_primes() returned {call.value!r}.")
+    if left_open:
+        raise Wrong("count_primes() returned the right total with its pool still open (never closed, nor left through "
+                    "`with`): its workers go on running after it returns. close() and join() the pool.")
     if delivered.most_pending < 2:
         raise Wrong(f"the total is right, but only one task was ever in flight: each was sent after the one before "
                     f"had its result (`pool.apply()`, or `.get()` right after `apply_async`), so the {len(parts)} "
