@@ -70,7 +70,7 @@ def check_diner(answer: ModuleType) -> None:
         time.sleep(0.002)
     collect(lambda: buns.empty(), 5)  # every bun of the first half taken (or every diner gone)
     collect(lambda: False, PAUSE)  # the queue stays empty: a diner that stops on an empty queue stops now
-    paused = not any(p.is_alive() for p in diners)
+    paused = not all(p.is_alive() for p in diners)  # a diner ended while the queue was empty, before any sentinel
     for bun in range(half, BUNS):
         buns.put(bun)
         time.sleep(0.002)
@@ -91,7 +91,7 @@ def check_diner(answer: ModuleType) -> None:
         raise Wrong("the bun 0 was never eaten: your diner treats 0 as the end. `if not bun` is true for 0 "
                     "too -- test `if bun is None`.")
     if missing and paused:
-        raise Wrong(f"{len(missing)} of {BUNS} buns were never eaten: all your diners stopped while the queue was "
+        raise Wrong(f"{len(missing)} of {BUNS} buns were never eaten: your diners stopped while the queue was "
                     f"empty for {PAUSE:g} s between two batches of buns. empty() only says no bun is there *now*, "
                     "and so does get_nowait() or a get() that times out; stop at the sentinel and nowhere else.")
     if missing:
