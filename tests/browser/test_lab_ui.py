@@ -45,11 +45,11 @@ class UiRun:
 
 
 def _run_all(page) -> None:
-    """Run > Run All Cells, retried if the click was swallowed before the kernel was ready."""
+    """Run > Run All Cells, retried if the click was swallowed before the kernel was ready (or a pop-up was in the way)."""
     for _ in range(3):
-        page.click('.lm-MenuBar-itemLabel:text-is("Run")')
-        page.click('li[data-command="runmenu:run-all"]')
         try:
+            page.click('.lm-MenuBar-itemLabel:text-is("Run")', timeout=10_000)
+            page.click('li[data-command="runmenu:run-all"]', timeout=10_000)
             page.wait_for_function(
                 "() => [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]"
                 ".some(e => /\\[(\\*|\\d+)\\]/.test(e.textContent))", timeout=10_000)
@@ -238,8 +238,12 @@ def test_a_self_check_answer_opens_on_a_click_and_leads_to_its_section(page, lab
     link = answer.locator("a").first
     target = link.get_attribute("href")
     assert target.startswith("#"), target
+    # JupyterLab 4 names a heading by data-jupyter-id (not id, which could clash between notebooks)
+    ids = page.evaluate(f"() => [...document.querySelectorAll('{PANEL} .jp-RenderedMarkdown :is(h1, h2, h3)')]"
+                        ".map(h => h.dataset.jupyterId)")
+    assert unquote(target[1:]) in ids, (target, ids)
     link.click()
-    heading = page.locator(f"{PANEL} [id='{unquote(target[1:])}']").first
+    heading = page.locator(f"{PANEL} [data-jupyter-id='{unquote(target[1:])}']").first
     page.wait_for_function("h => { const r = h.getBoundingClientRect(); return r.top >= 0 && r.top < innerHeight; }",
                            arg=heading.element_handle(), timeout=10_000)
     for session in lab.api("GET", "sessions") or []:
