@@ -250,7 +250,9 @@ def interrupted(recipe: str) -> dict[str, Any]:
             started.get(timeout=60)
         os.killpg(os.getpgrp(), signal.SIGINT)
 
-    with tempfile.TemporaryFile("w+") as errors:
+    # Appending: forked workers write through copies of this file object, each with its own idea of the file's
+    # position -- without O_APPEND the second traceback would overwrite the first.
+    with tempfile.TemporaryFile("a+") as errors:
         os.dup2(errors.fileno(), 2)  # spawned workers inherit the file descriptor,
         sys.stderr = errors  # forked ones the Python object too (in a kernel, one that forwards to the notebook)
         threading.Thread(target=interrupt_once_busy, daemon=True).start()
