@@ -200,24 +200,28 @@ def recover_from_broken_pool(tasks: int, bad: int) -> dict[str, Any]:
 
 # -- Ctrl-C, or the kernel's interrupt ----------------------------------------------------------------
 
-STARTED = None  # set in each worker by `announce_to`: the queue a task says it has started on
+STARTED = None  # set in each worker by `announce_to`: the semaphore a task releases when it starts
 
 
-def announce_to(queue) -> None:
-    """A pool initializer: keep the queue tasks announce their start on."""
+def announce_to(started) -> None:
+    """A pool initializer: keep the semaphore that tasks release as they start.
+
+    A semaphore, not a queue: a queue's feeder thread in the worker could be the thread the
+    interrupt lands on, and then the worker's sleep would go on, uninterrupted, for its 30 s.
+    """
     global STARTED
-    STARTED = queue
+    STARTED = started
 
 
-def ignore_interrupt(queue) -> None:
-    """A pool initializer that makes the worker ignore SIGINT (then keeps ``queue`` as :func:`announce_to`)."""
+def ignore_interrupt(started) -> None:
+    """A pool initializer that makes the worker ignore SIGINT (then keeps ``started`` as :func:`announce_to`)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    announce_to(queue)
+    announce_to(started)
 
 
 def long_task(seconds: float) -> float:
-    """Say so on the initializer's queue, then sleep ``seconds``."""
-    STARTED.put(os.getpid())
+    """Say it has started (on the initializer's semaphore), then sleep ``seconds``."""
+    STARTED.release()
     time.sleep(seconds)
     return seconds
 
@@ -242,12 +246,12 @@ def interrupted(recipe: str) -> dict[str, Any]:
     error goes to a file, to count their tracebacks.  Run it in the sandbox.
     """
     mp = context()
-    started = mp.Queue()
+    started = mp.Semaphore(0)
     me = psutil.Process()
 
     def interrupt_once_busy() -> None:
         for _ in range(2):
-            started.get(timeout=60)
+            started.acquire(timeout=60)
         os.killpg(os.getpgrp(), signal.SIGINT)
 
     # Appending: forked workers write through copies of this file object, each with its own idea of the file's
@@ -282,6 +286,12 @@ def interrupted(recipe: str) -> dict[str, Any]:
                 if recipe != "plain":
                     pool.terminate()
                     pool.join()
+            if recipe == "plain":
+                try:  # not terminated: it still takes work, for the replacement workers it starts
+                    pool.apply_async(os.getpid)
+                    report["pool still takes work"] = True
+                except ValueError:  # "Pool not running"
+                    report["pool still takes work"] = False
         report["seconds"] = round(time.perf_counter() - t0, 2)
         # A plain pool replaces the workers that died: wait until it has (a new spawned worker can take a second
         # or more on a busy machine); the others should have none left -- looked at after a moment.
