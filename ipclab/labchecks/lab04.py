@@ -42,6 +42,8 @@ class GatedReport:
         self.put(item)
 
     def __getattr__(self, name: str):  # get, qsize, close, join_thread ...: the real queue's
+        if name.startswith("__") or name in ("queue", "started", "gate"):  # while unpickling, before __dict__ is set
+            raise AttributeError(name)
         return getattr(self.queue, name)
 
 
