@@ -209,6 +209,10 @@ class PoolsMade(Made):
         super().__init__(pool_module.Pool)
         self.pools: list[pool_module.Pool] = self.made[pool_module.Pool]
 
+    def still_open(self) -> list[pool_module.Pool]:
+        """The pools neither closed nor terminated (a Pool's own state is "RUN" until then)."""
+        return [pool for pool in self.pools if getattr(pool, "_state", None) == "RUN"]
+
     def __exit__(self, *exc: object) -> None:
         super().__exit__(*exc)
         for pool in self.pools:

@@ -120,7 +120,7 @@ def check_count(answer: ModuleType) -> None:
         t0 = time.perf_counter()
         call = call_with_deadline(answer.count_primes, numbers, 2, SMALL_CHUNK, failures, timeout=4)
         took, finished, arrived = time.perf_counter() - t0, call.finished, delivered.count  # before the pools end
-        left_open = [p for p in delivered.pools if getattr(p, "_state", None) == "RUN"]  # Pool's state until close()
+        left_open = delivered.still_open()
     stop_children()
     if delivered.raised is not None:
         raise Wrong(f"your callback raised {type(delivered.raised).__name__}: {delivered.raised}. An exception in a "

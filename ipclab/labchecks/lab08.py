@@ -66,7 +66,7 @@ def check_crawl(answer: ModuleType) -> None:
         hang = f"{server.url}/hang"
         call = call_with_deadline(answer.crawl, urls[:3] + [hang] + urls[3:], 4, TIMEOUT, timeout=DEADLINE)
         finished, gave_up, at_once = call.finished, server.abandoned, server.most_in_flight  # before the server stops
-        left_open = [p for p in made.pools if getattr(p, "_state", None) == "RUN"]  # Pool's own state: RUN until close()
+        left_open = made.still_open()
     stop_children()
     expected = sorted((m for offset in range(PAGES) for m in _movies(offset)), key=lambda m: int(m["rank"]))
     if not finished:
