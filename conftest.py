@@ -35,6 +35,10 @@ run side by side, the guard counts only the semaphores of the notebook's own
 processes; ``make test`` checks /dev/shm and the temporary folder as a whole
 at the end.
 
+nbval's kernels talk over Unix sockets, not TCP ports, which a notebook beside
+them binding an ephemeral port could take between the port's choice and the
+kernel's bind (``ipclab.kernels``).
+
 How long each notebook took is a measurement, not a verdict: the terminal
 summary lists the notebooks slowest first, with the time their cells spent
 waiting for the machine lock (left out of their own time), and
@@ -51,10 +55,13 @@ import json
 import os
 import time
 
+import nbval.kernel
 import psutil
 import pytest
+from jupyter_client.manager import KernelManager
 
 from ipclab.cleanup import become_subreaper, describe, ipc_names, kill, leftover_children, listening_sockets, remove_ipc_names
+from ipclab.kernels import socket_file_options
 from ipclab.start import tag_ipc_names
 
 _started: dict[str, float] = {}
@@ -105,9 +112,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                           "index is checked against it)")
 
 
+def _socket_file_kernel_manager(**options) -> KernelManager:
+    """nbval's kernel manager, with its kernel on Unix sockets (``ipclab.kernels`` says why)."""
+    return KernelManager(**options, **socket_file_options())
+
+
 def pytest_configure(config: pytest.Config) -> None:
     global _machine
     become_subreaper()
+    nbval.kernel.KernelManager = _socket_file_kernel_manager  # nbval's start_new_kernel looks the name up there
     if config.getoption("--share-machine"):
         _machine = MachineLock(config.getoption("--share-machine"))
 

@@ -50,7 +50,8 @@ class Outcome:
     ``"crashed"`` (raised, or its process died: see ``error`` and ``exitcode``).
     A target that returned or raised, but whose process then could not exit
     (it waited for a child that never ends), is ``"hung"`` with ``value`` or
-    ``error`` set from what it reported.
+    ``error`` set from what it reported.  ``elapsed`` counts seconds from the
+    moment the target started (from the child's start if it never got there).
     """
 
     status: Status
@@ -76,6 +77,7 @@ class Outcome:
 
 
 POLL = 0.05  # seconds between looks at whether the child has exited
+STARTUP = 60.0  # seconds the child may take to start, before the target's own ``timeout`` begins
 HELPERS_GRACE = 1.0  # seconds for the child's forkserver and resource tracker to leave after it
 
 
@@ -104,6 +106,7 @@ def _guarded_child(conn, tempdir: str, target: Callable[..., Any], args: tuple, 
             os.close(alive)
         server._forkserver_pid = server._forkserver_alive_fd = server._forkserver_address = None
     status = 0
+    conn.send(("started",))  # the watchdog's clock starts now, not while a busy machine starts this process
     try:
         report: tuple = ("ok", target(*args, **kwargs))
     except BaseException as exc:  # report every failure, SystemExit included
@@ -126,15 +129,6 @@ def _end_stragglers(conn) -> None:
         pass
 
 
-def _receive(reader, report: tuple | None, stragglers: int) -> tuple[tuple | None, int, bool]:
-    """Read one message of the child: its report, or how many stragglers it ended; False at end of file."""
-    try:
-        message = reader.recv()
-    except EOFError:
-        return report, stragglers, False
-    if message[0] == "leftovers":
-        return report, message[1], True
-    return message, stragglers, True
 
 
 def _kill_group(root: psutil.Process | None, pgid: int, grace: float = 0.0) -> int:
@@ -169,6 +163,10 @@ def run_guarded(
 ) -> Outcome:
     """Run ``target(*args, **kwargs)`` in a child process for at most ``timeout`` s.
 
+    The clock starts when the target does: starting the child (under spawn, a
+    new interpreter importing the course) has a limit of its own, ``STARTUP``,
+    so that a busy machine does not turn a slow start into a "hung" verdict.
+
     Returns an :class:`Outcome`.  Whatever happens, every process the target
     started is gone when this returns, and so is multiprocessing's temporary
     folder in the child (sockets of managers it started).
@@ -197,9 +195,26 @@ def _watch(ctx: BaseContext, reader, writer, tempdir: str, target: Callable[...,
         ps_root: psutil.Process | None = psutil.Process(proc.pid)
     except psutil.Error:
         ps_root = None
-    deadline = start + timeout
+    deadline = start + STARTUP
     report, stragglers = None, 0
     waiting = [reader, proc.sentinel]
+
+    def receive() -> None:
+        """Take one message of the child: it started the target, its report, or how many stragglers it ended."""
+        nonlocal start, deadline, report, stragglers
+        try:
+            message = reader.recv()
+        except EOFError:
+            waiting.remove(reader)
+            return
+        if message[0] == "started":
+            start = time.perf_counter()
+            deadline = start + timeout
+        elif message[0] == "leftovers":
+            stragglers = message[1]
+        else:
+            report = message
+
     # Until the child has exited -- its exit status is polled, for its sentinel can stay unready after
     # that, held open by a grandchild forked from it -- reading what it reports.
     while proc.exitcode is None and time.perf_counter() < deadline:
@@ -208,15 +223,12 @@ def _watch(ctx: BaseContext, reader, writer, tempdir: str, target: Callable[...,
             time.sleep(POLL)
         for end in ready:
             if end is reader:
-                report, stragglers, more = _receive(reader, report, stragglers)
-                if not more:
-                    waiting.remove(reader)
+                receive()
             else:
                 waiting.remove(end)
     elapsed = time.perf_counter() - start
-    more = reader in waiting
-    while more and reader.poll(0):
-        report, stragglers, more = _receive(reader, report, stragglers)
+    while reader in waiting and reader.poll(0):
+        receive()
     reader.close()
 
     fields: dict[str, Any] = {}

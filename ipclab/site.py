@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
 from nbconvert import HTMLExporter
 
 from ipclab.bench import quick
+from ipclab.kernels import run_notebook
 from ipclab.start import start_method
 
 TEMPLATE = Path(__file__).resolve().parent / "site_template"
@@ -67,8 +67,7 @@ def title_of(nb: nbformat.NotebookNode, fallback: str) -> str:
 
 def execute(nb: nbformat.NotebookNode, folder: Path) -> None:
     """Run every cell in a fresh kernel started in ``folder``; any error stops the build."""
-    NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3",
-                   resources={"metadata": {"path": str(folder)}}).execute()
+    run_notebook(nb, folder, timeout=CELL_TIMEOUT)
 
 
 def without_widgets(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:

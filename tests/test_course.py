@@ -21,6 +21,7 @@ from nbgrader.api import Gradebook
 
 from ipclab.cleanup import leftover_children
 from ipclab.course import jupyter_config, make_course
+from ipclab.kernels import socket_file_options
 
 # One worker runs them all (make test runs tests side by side): they share one graded course.
 pytestmark = pytest.mark.xdist_group("nbgrader")  # one worker runs them all: they share one graded course
@@ -32,7 +33,8 @@ LEAVES_A_PROCESS = "import multiprocessing, time\n\nmultiprocessing.Process(targ
 
 def nbgrader(*args: str, cwd: Path) -> str:
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}  # it runs alembic
-    done = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=cwd, env=env, capture_output=True,
+    kernels = [f"--KernelManager.{name}={value}" for name, value in socket_file_options().items()]  # one at a time
+    done = subprocess.run([sys.executable, "-m", "nbgrader", *args, *kernels], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout + done.stderr

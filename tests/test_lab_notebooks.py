@@ -11,9 +11,9 @@ import shutil
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
 
 from ipclab.checks import exercises
+from ipclab.kernels import run_notebook
 from ipclab.labmaker import make_lab
 from tests.test_labs import ANSWERS, LABS, METHODS, ROOT, WRONG, check
 
@@ -52,8 +52,7 @@ def test_every_wrong_answer_fixture_is_listed():
 def test_the_lab_notebook_runs_and_its_check_says_not_solved_yet(lab, tmp_path):
     shutil.copy(ROOT / "labs" / f"{lab}.ipynb", tmp_path)
     nb = nbformat.read(tmp_path / f"{lab}.ipynb", as_version=4)
-    NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
-                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    run_notebook(nb, tmp_path, timeout=120, allow_errors=True)
     graded = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
     others = [c for c in nb.cells if c.cell_type == "code" and c not in graded]
     text = "".join(o.get("text", "") for c in others for o in c.outputs)
