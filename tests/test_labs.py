@@ -64,11 +64,14 @@ WRONG = {
     "lab03_ex2_one_diner.py": "started 1 diner process(es) for 3 diners",
     "lab03_ex1_reports_the_sentinel.py": "reported their sentinel as a bun",
     "lab03_ex2_sentinels_before_cooks_finish.py": "before every cook had finished",
+    "lab03_ex2_joins_diners_first.py": "Take all cooks x buns_per_cook reports from `eaten` before you join the diners",
+    "lab03_ex2_collects_until_empty.py": "not until the queue looks empty",
     "lab04_ex1_missing_task_done.py": "call task_done() once for every bun",
     "lab04_ex1_extra_task_done.py": "task_done() called too many times",
     "lab04_ex1_task_done_before_report.py": "before eaten.put(bun)",
     "lab04_ex2_not_daemon.py": "daemon=True",
     "lab04_ex2_no_join.py": "before every bun was eaten",
+    "lab04_ex2_drains_until_empty.py": "stopped taking reports from `eaten` too early",
     "lab04_ex1_falsy_task_done.py": "call task_done() once for every bun",
     "lab04_ex2_one_diner.py": "started 1 diner process(es) for 3 diners",
     "lab05_ex1_falsy_end_test.py": "`if not item` treats 0",
@@ -151,7 +154,8 @@ def test_a_wrong_answer_is_named(answer, method):
 
 # Mistakes that show only in a race: their checks control the timing, so every run catches them.
 RACY = ["lab02_ex1_while_not_empty.py", "lab03_ex2_sentinels_before_cooks_finish.py",
-        "lab04_ex1_task_done_before_report.py", "lab08_ex2_one_at_a_time.py"]
+        "lab03_ex2_collects_until_empty.py", "lab04_ex1_task_done_before_report.py",
+        "lab04_ex2_drains_until_empty.py", "lab08_ex2_one_at_a_time.py"]
 RIGHT = sorted((ANSWERS / "right").glob("lab*.py"))
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import queue as queue_module
 import time
-from multiprocessing.process import BaseProcess
 from collections.abc import Callable
+from multiprocessing.process import BaseProcess
 from types import ModuleType
 
 from ipclab.workers import kitchen
@@ -15,23 +15,112 @@ from ipclab.start import context
 BUNS, DINERS = 30, 3
 KITCHENS = [(1, 1), (2, 3), (3, 2)]
 BUNS_PER_COOK = 8
-PACE = 0.1  # seconds a cook of the answer takes per bun: its last bun comes 0.8 s after it starts
-PAUSE = 2.0  # seconds the queue stays empty between the two halves of exercise 1's buns
+PACE = 0.1  # seconds a cook of the answer takes per bun
+PAUSE = 2.0  # seconds the queue stays empty between two halves of the buns: longer than any sensible get() timeout
 
 
-class PacedCooks(ProcessesMade):
-    """Every ``kitchen.cook`` process the answer makes in the block takes :data:`PACE` s per bun.
+BALLAST = 1 << 17  # bytes each report of the check's diners carries: 128 KiB, more than a pipe holds (64 KiB on Linux)
+SEND_DELAY = 0.05  # seconds each such report takes to pickle: it reaches `eaten` that long after put() returned
 
-    Sentinels sent right after ``start()`` then always reach the queue before
-    the cooks' last buns, so sending them before the cooks finish loses buns on
-    every run, under every start method -- not only when the cooks lose a race.
+
+def _arrived(bun: int, ballast: bytes) -> int:
+    return bun
+
+
+class Report(int):
+    """A bun number as the check's diners report it: heavy and slow on the way, a plain int on arrival.
+
+    A queue's feeder thread pickles what was put after ``put()`` has returned:
+    pickling this takes :data:`SEND_DELAY` s and :data:`BALLAST` bytes, and
+    unpickling gives the plain number back.  So, on every run, a diner that
+    reported a bun cannot exit before its report is taken (a process waits at
+    its exit until its queues' data is in the pipe, which holds less), and a
+    report is not yet on the queue for a moment after the diner put it there.
     """
+
+    def __reduce__(self):
+        time.sleep(SEND_DELAY)
+        return _arrived, (int(self), bytes(BALLAST))
+
+
+class Watched:
+    """A queue a course diner gets from the check in place of the answer's: it counts and weighs what passes.
+
+    ``get()`` counts each sentinel taken in ``counts[1]``; ``put((pid, bun))``
+    sends ``(pid, Report(bun))`` and then counts one bun eaten in
+    ``counts[0]``.  Everything else (``task_done``, ``qsize``...) is the real
+    queue's.  ``counts`` is a shared ``Array("i", 2)``, read by the check.
+    """
+
+    def __init__(self, queue, counts) -> None:
+        self.queue, self.counts = queue, counts
+
+    def get(self, block: bool = True, timeout: float | None = None):
+        item = self.queue.get(block, timeout)
+        if item is None:
+            self._count(1)
+        return item
+
+    def put(self, item, block: bool = True, timeout: float | None = None) -> None:
+        pid, bun = item
+        self.queue.put((pid, Report(bun)), block, timeout)
+        self._count(0)
+
+    def _count(self, which: int) -> None:
+        with self.counts.get_lock():
+            self.counts[which] += 1
+
+    def __getattr__(self, name: str):
+        if name.startswith("__") or name in ("queue", "counts"):  # while unpickling, before __dict__ is set
+            raise AttributeError(name)
+        return getattr(self.queue, name)
+
+
+class PausedBuns:
+    """A cook's buns as the check hands them over: :data:`PACE` s apart, with a :data:`PAUSE` s wait halfway.
+
+    The course's ``cook`` iterates over its buns, so the pacing happens in the cook, in its process.
+    """
+
+    def __init__(self, buns) -> None:
+        self.buns = list(buns)
+
+    def __iter__(self):
+        for i, bun in enumerate(self.buns):
+            time.sleep(PACE + (PAUSE if i == len(self.buns) // 2 else 0.0))
+            yield bun
+
+
+class CheckedKitchen(ProcessesMade):
+    """The course's cooks and diners the answer makes in the block, set up so that each mistake shows on every run.
+
+    Each ``kitchen.cook`` gets :class:`PausedBuns`: sentinels sent before the
+    cooks have finished always reach the diners before the last buns, and an
+    answer that stops collecting when nothing came for a while stops in the
+    pause.  Each ``kitchen.diner`` (or ``joinable_diner``) gets
+    :class:`Watched` queues: heavy reports, and counts of buns eaten and
+    sentinels taken (:attr:`eaten`, :attr:`sentinels`).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.counts = context().Array("i", 2)
 
     def adopt(self, process: BaseProcess) -> None:
         super().adopt(process)
-        if process._target is kitchen.cook:  # type: ignore[attr-defined]
-            process._args = tuple(process._args[:2])  # type: ignore[attr-defined]  # (queue, buns)
-            process._kwargs = {**process._kwargs, "seconds": PACE}  # type: ignore[attr-defined]
+        target, args = process._target, process._args  # type: ignore[attr-defined]
+        if target is kitchen.cook and len(args) >= 2:
+            process._args = (args[0], PausedBuns(args[1]), *args[2:])  # type: ignore[attr-defined]
+        elif target in (kitchen.diner, kitchen.joinable_diner) and len(args) == 2:
+            process._args = tuple(Watched(q, self.counts) for q in args)  # type: ignore[attr-defined]
+
+    @property
+    def eaten(self) -> int:
+        return self.counts[0]
+
+    @property
+    def sentinels(self) -> int:
+        return self.counts[1]
 
 
 def bun_number(report) -> int:
@@ -104,44 +193,62 @@ def check_diner(answer: ModuleType) -> None:
 
 
 def check_kitchen(answer: ModuleType) -> None:
-    """Several kitchens of paced cooks: every bun eaten once, every process ended, the call returns.
+    """Several kitchens of the course's cooks and diners: every bun eaten once, every process ended, the call returns.
 
-    Verifies, for kitchens of 1-3 cooks and diners whose cooks are paced so that sentinels sent
-    too early are caught: the call returns; as many cook and diner processes were started as
-    asked (diners that eat side by side, not one diner for all); every bun is eaten exactly once;
-    no process is left running.
+    Verifies, for kitchens of 1-3 cooks and diners (:class:`CheckedKitchen` sets them up): the
+    call returns; as many cook and diner processes were started as asked (diners that eat side
+    by side, not one diner for all); every bun is eaten exactly once and returned; no process is
+    left running.  The cooks pause halfway, so sentinels sent before the cooks finished lose buns
+    on every run.  The diners' reports are bigger than a pipe holds and reach `eaten` a moment
+    after put(), so joining a diner before taking all its reports -- or after collecting until
+    the queue looked empty -- hangs on every run; a hang is told apart by what the diners did
+    (sentinels taken, buns eaten).
     """
     for cooks, diners in KITCHENS:
         expected = list(range(cooks * BUNS_PER_COOK))
-        with PacedCooks() as made:
-            call = call_with_deadline(answer.kitchen, cooks, diners, BUNS_PER_COOK, timeout=5)
+        call_text = f"kitchen({cooks}, {diners}, {BUNS_PER_COOK})"
+        with CheckedKitchen() as made:
+            call = call_with_deadline(answer.kitchen, cooks, diners, BUNS_PER_COOK, timeout=10)
         started = {"cook": made.started(kitchen.cook), "diner": made.started(kitchen.diner)}
+        watched = started["diner"] > 0
         if not call.finished:
             stuck = stop_children()
-            raise Wrong(f"kitchen({cooks}, {diners}, {BUNS_PER_COOK}) never returned; {stuck} process(es) were "
-                        "still waiting -- diners that never got a sentinel. Send one sentinel per diner.")
+            if watched and made.sentinels >= started["diner"] and made.eaten < len(expected):
+                raise Wrong(f"{call_text} never returned, and {len(expected) - made.eaten} of {len(expected)} buns "
+                            "were never eaten: the diners got their sentinels while buns were still coming -- the "
+                            "sentinels went out before every cook had finished. Join the cooks first, then send "
+                            "the sentinels.")
+            if watched and made.sentinels >= started["diner"]:
+                raise Wrong(f"{call_text} never returned: every bun was eaten and every diner got its sentinel, "
+                            f"but {stuck} process(es) could not exit. A process that put data on a queue waits at "
+                            "its exit until that data is taken, and these diners' reports are bigger than a pipe "
+                            "holds (chapter 02b). Take all cooks x buns_per_cook reports from `eaten` before you "
+                            "join the diners -- that many, not until the queue looks empty or a get() times out: "
+                            "a report reaches the queue a moment after put() returns.")
+            raise Wrong(f"{call_text} never returned; {stuck} process(es) were still waiting -- diners that "
+                        "never got a sentinel. Send one sentinel per diner.")
         if call.error is not None:
             raise call.error
         left = stop_children()
         if left:
-            raise Wrong(f"kitchen({cooks}, {diners}, {BUNS_PER_COOK}) returned with {left} process(es) still "
-                        "running: join every cook and diner before returning.")
+            raise Wrong(f"{call_text} returned with {left} process(es) still running: join every cook and diner "
+                        "before returning.")
         for role, asked in (("cook", cooks), ("diner", diners)):
             if started[role] and started[role] != asked:
-                raise Wrong(f"kitchen({cooks}, {diners}, {BUNS_PER_COOK}) started {started[role]} {role} process(es) for "
-                            f"{asked} {role}s: start one process per {role}, so that they work side by side.")
+                raise Wrong(f"{call_text} started {started[role]} {role} process(es) for {asked} {role}s: start "
+                            f"one process per {role}, so that they work side by side.")
         got = sorted(bun_number(b) for b in (call.value or []))
         missing = sorted(set(expected) - set(got))
         if missing:
-            raise Wrong(f"kitchen({cooks}, {diners}, {BUNS_PER_COOK}): {len(missing)} of {len(expected)} buns were "
-                        "never eaten, so some diner stopped while buns were still coming: the sentinels went out "
-                        "before every cook had finished. Join the cooks first, then send the sentinels.")
+            raise Wrong(f"{call_text}: {len(missing)} of {len(expected)} buns were never eaten, so some diner "
+                        "stopped while buns were still coming: the sentinels went out before every cook had "
+                        "finished. Join the cooks first, then send the sentinels.")
         if got != expected:
-            raise Wrong(f"kitchen({cooks}, {diners}, {BUNS_PER_COOK}) returned {len(got)} buns for "
-                        f"{len(expected)} cooked: each bun must be eaten exactly once.")
+            raise Wrong(f"{call_text} returned {len(got)} buns for {len(expected)} cooked: each bun must be "
+                        "eaten exactly once.")
 
 
 EXERCISES = [
     Exercise("ex1", "lab03_ex1", "a diner that stops at its sentinel", check_diner, timeout=20),
-    Exercise("ex2", "lab03_ex2", "a kitchen of M cooks and N diners", check_kitchen, timeout=40),
+    Exercise("ex2", "lab03_ex2", "a kitchen of M cooks and N diners", check_kitchen, timeout=45),
 ]
