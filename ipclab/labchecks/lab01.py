@@ -121,7 +121,12 @@ def _real_exit_codes() -> list[tuple[str, int | None]]:
 
 
 def check_describe_exit(answer: ModuleType) -> None:
-    """Compare the answer with the reference on exit codes of real processes."""
+    """Compare the answer with the reference on exit codes of real processes.
+
+    Verifies, on the codes of processes the check runs (still running, a clean exit,
+    ``sys.exit(3)``, an uncaught exception, ``terminate()``, ``kill()``): each description;
+    a wrong one is named with the code, where it came from, and what a negative code means.
+    """
     for how, code in _real_exit_codes():
         expected, got = describe_exit(code), answer.describe_exit(code)
         if got == expected:
@@ -159,7 +164,12 @@ def sees_update(method: str) -> bool:
 
 
 def check_predict(answer: ModuleType) -> None:
-    """The prediction must match what a real child shows, for every start method here."""
+    """The prediction must match what a real child shows, for every start method here.
+
+    Verifies, for each start method this platform offers: a child started with it after the
+    parent changed a module global is run, and the answer's prediction must say what it saw;
+    a wrong one is named with the method and why that method shows what it does.
+    """
     for method in available_methods():
         actual, predicted = sees_update(method), answer.predict_sees_update(method)
         if bool(predicted) != actual:

@@ -101,7 +101,12 @@ def _no_children_left(call: str, made: ProcessesMade) -> None:
 
 
 def check_drain(answer: ModuleType) -> None:
-    """main(nbytes) returns nbytes for a small and a large item, without hanging."""
+    """main(nbytes) returns nbytes for a small and a large item, without hanging.
+
+    Verifies, for 1 KiB and 1 MiB (less and more than a pipe holds, so a child joined before
+    its item is taken hangs on every run): the call returns within 5 s; the count of bytes that
+    arrived; every process joined to its end (a join with a timeout that gave up is named).
+    """
     for nbytes in (1024, BIG):
         with ProcessesMade() as made:
             call = call_with_deadline(answer.main, nbytes, timeout=5)
@@ -196,7 +201,12 @@ def check_globals(answer: ModuleType) -> None:
 
 
 def check_script(script: Path) -> None:
-    """The script prints the squares of 0..4 when run under spawn, and exits."""
+    """The script prints the squares of 0..4 when run under spawn, and exits.
+
+    Verifies, running ``python SCRIPT`` under spawn: it exits within 6 s with status 0, and its
+    last line is the squares; a pool started at import (each spawned child imports the script
+    and starts one of its own) is named from multiprocessing's bootstrapping error.
+    """
     ran = run_python(script, timeout=6, **{ENV_VAR: "spawn"})
     expected = str([x * x for x in range(5)])
     guard_error = "bootstrapping phase" in ran["error"]
