@@ -127,6 +127,7 @@ WRONG = {
     "lab10_ex1_unbatched_pipe.py": "at least 5x is needed",
     "lab10_ex1_returns_batches.py": "returned the batches themselves",
     "lab10_ex1_consumer_stops_early.py": "your consumer stopped too soon",
+    "lab10_ex1_stops_when_quiet.py": "not until nothing came for a while",
     "lab11_ex1_cluster_left_open.py": "with its LocalCluster still running",
     "lab11_ex1_client_left_open.py": "with its Client still open",
     "lab11_ex1_ignores_address.py": "started a LocalCluster of its own",

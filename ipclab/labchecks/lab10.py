@@ -13,13 +13,14 @@ N_CORRECT = 10_007  # a prime: not a multiple of any batch size, so a lost last 
 N_SPEED = 20_011
 RUNS = 3
 TARGET = 5.0
+PAUSE = 1.5  # seconds the producer of the checking run waits before its second message: longer than a sensible poll
 
 
 def _correct(answer: ModuleType) -> None:
-    call = call_with_deadline(original.run_once, answer, N_CORRECT, timeout=5)
+    call = call_with_deadline(original.run_once, answer, N_CORRECT, None, PAUSE, timeout=5 + 2 * PAUSE)
     if not call.finished:
         stop_children()
-        raise Wrong(f"moving {N_CORRECT:,} records did not finish within 5 s: consume() waited for records that "
+        raise Wrong(f"moving {N_CORRECT:,} records did not finish within {5 + 2 * PAUSE:g} s: consume() waited for records that "
                     f"never came. {N_CORRECT:,} is not a multiple of your batch size: send the last, partial batch "
                     "too.")
     if call.error is not None:
@@ -31,9 +32,11 @@ def _correct(answer: ModuleType) -> None:
         raise Wrong("consume() returned the batches themselves (a list of lists): return the records, one after "
                     "another, as the starting pipeline does.")
     if len(got) < len(expected) and got == expected[:len(got)] and more:
-        raise Wrong(f"consume() returned {len(got):,} of {N_CORRECT:,} records while the rest were still waiting in "
-                    "the channel: the producer sent them, your consumer stopped too soon. Loop until you have n "
-                    "records (the last batch is smaller than the others), not a fixed number of batches.")
+        raise Wrong(f"consume() returned {len(got):,} of {N_CORRECT:,} records, and the rest came after it had "
+                    f"returned: the producer sent them, your consumer stopped too soon (the check's producer "
+                    f"pauses {PAUSE:g} s once, before its second message). Loop until you have n records (the "
+                    "last batch is smaller than the others) -- not a fixed number of batches, and not until "
+                    "nothing came for a while.")
     if len(got) < len(expected) and got == expected[:len(got)]:
         raise Wrong(f"the last {len(expected) - len(got):,} of {N_CORRECT:,} records never arrived: after the loop, "
                     "send the last, partial batch.")
@@ -47,9 +50,11 @@ def check_pipeline(answer: ModuleType) -> str:
     """Correct records, then best-of-three times of the starting pipeline and the answer, taken in turns.
 
     Verifies: all 10,007 records (a prime, so no batch size divides it) arrive in order, as records
-    not batches; a short result is blamed on the side that caused it (a last batch never sent, or
-    a consumer that stopped with records still waiting in the channel); and the speedup over the
-    starting pipeline, measured in the same run, is at least 5x.
+    not batches, with the producer pausing :data:`PAUSE` s before its second message (a consumer
+    that ends on a quiet moment ends there); a short result is blamed on the side that caused it
+    (a last batch never sent, or a consumer that stopped while records were still coming); and
+    the speedup over the starting pipeline, measured in the same run (without the pause), is at
+    least 5x.
     """
     _correct(answer)
     call = call_with_deadline(original.measure, {"start": original, "answer": answer}, N_SPEED, RUNS, timeout=40)

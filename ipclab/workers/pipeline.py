@@ -51,11 +51,36 @@ def consume(rx: Any, n: int) -> list[Record]:
     return [rx.get() for _ in range(n)]
 
 
-def _produce_after_go(produce_fn: Callable[..., None], tx: Any, n: int, seed: int, ready: Any, go: Any) -> None:
-    """In the child: say ready, wait for the go, then run the pipeline's producer."""
+class _PausedSender:
+    """The producer's channel as a checking run hands it over: its second message waits ``pause`` s.
+
+    So a consumer that ends when nothing came for a while ends in that pause,
+    on every run, instead of passing because the producer never paused.
+    """
+
+    def __init__(self, tx: Any, pause: float) -> None:
+        self._tx, self._pause, self._sent = tx, pause, 0
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._tx, name)
+        if name not in ("put", "put_nowait", "send", "send_bytes"):
+            return attr
+
+        def send(*args: Any, **kwargs: Any) -> Any:
+            self._sent += 1
+            if self._sent == 2:
+                time.sleep(self._pause)
+            return attr(*args, **kwargs)
+
+        return send
+
+
+def _produce_after_go(produce_fn: Callable[..., None], tx: Any, n: int, seed: int, pause: float,
+                      ready: Any, go: Any) -> None:
+    """In the child: say ready, wait for the go, then run the pipeline's producer (pausing once if ``pause``)."""
     ready.set()
     if go.wait(30):
-        produce_fn(tx, n, seed)
+        produce_fn(_PausedSender(tx, pause) if pause else tx, n, seed)
 
 
 def _close(*ends: Any) -> None:
@@ -72,30 +97,56 @@ class Run:
     seconds: float
     received: Any
     expected: list[Record]
-    more_waiting: bool = False  # something was still in the channel after consume() returned
+    more_waiting: bool = False  # something more came on the channel after consume() returned
 
 
-def _more_waiting(rx: Any) -> bool:
-    """Whether the channel still holds a message (a Connection polls; a queue is looked at after a moment)."""
-    if hasattr(rx, "poll"):
-        return rx.poll(0.2)
-    time.sleep(0.2)  # a Queue's feeder thread may still be writing
-    return not rx.empty()
+def _left_over(rx: Any, quiet: float) -> int:
+    """Take whatever else arrives on ``rx`` until it has been quiet ``quiet`` s; return how many messages came.
+
+    Run after ``consume()``, before the producer is joined: a producer whose
+    rest nobody reads would be held by a full pipe, and what arrives tells a
+    consumer that stopped too soon from a producer that never sent the rest.
+    A channel that is neither a Connection nor a queue is not looked at.
+    """
+    if not hasattr(rx, "poll") and not hasattr(rx, "empty"):
+        return 0
+    taken, deadline = 0, time.monotonic() + quiet
+    while time.monotonic() < deadline:
+        if hasattr(rx, "poll"):
+            ready = rx.poll(0.05)
+        else:
+            ready = not rx.empty()
+            if not ready:
+                time.sleep(0.05)
+        if ready:
+            rx.recv_bytes() if hasattr(rx, "recv_bytes") else rx.get()
+            taken += 1
+            deadline = time.monotonic() + quiet
+    return taken
 
 
-def run_once(pipeline: ModuleType, n: int, seed: int | None = None) -> Run:
-    """Run ``pipeline`` once: a fresh producing child, ``n`` records, the receiving timed from the go."""
+def run_once(pipeline: ModuleType, n: int, seed: int | None = None, pause: float = 0.0) -> Run:
+    """Run ``pipeline`` once: a fresh producing child, ``n`` records, the receiving timed from the go.
+
+    With ``pause`` (a checking run, not a timed one), the producer's second
+    message waits ``pause`` s, and what arrives after ``consume()`` returned
+    is taken and noted in :attr:`Run.more_waiting`.
+    """
     ctx = context()
     seed = random.randrange(1 << 30) if seed is None else seed
     tx, rx = pipeline.open_channel(ctx)
     received: list[Any] = []
+    left: list[int] = []
+
+    def body() -> None:
+        received.append(pipeline.consume(rx, n))
+        left.append(_left_over(rx, quiet=pause + 0.5) if pause else 0)
+
     try:
-        seconds = timed(ctx, _produce_after_go, (pipeline.produce, tx, n, seed),
-                        lambda: received.append(pipeline.consume(rx, n)), name="producer")
-        more = _more_waiting(rx)
+        seconds = timed(ctx, _produce_after_go, (pipeline.produce, tx, n, seed, pause), body, name="producer")
     finally:
         _close(tx, rx)
-    return Run(seconds, received[0], records(n, seed), more)
+    return Run(seconds, received[0], records(n, seed), bool(left and left[0]))
 
 
 def measure(pipelines: dict[str, ModuleType], n: int, runs: int = 3) -> dict[str, list[float]]:
