@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import multiprocessing
 import os
+import signal
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -217,8 +218,12 @@ def check_script(script: Path) -> None:
                     "the code that starts the pool under `if __name__ == \"__main__\":`.")
     if ran["exitcode"] is None:
         raise Wrong("run as a script under spawn, it did not finish within 6 s.")
+    if ran["exitcode"] < 0:
+        raise Wrong(f"run as a script under spawn, it was killed by {signal.Signals(-ran['exitcode']).name}"
+                    f"{': ' + ran['error'] if ran['error'] else ''}.")
     if ran["exitcode"] != 0:
-        raise Wrong(f"run as a script under spawn, it exited with {ran['exitcode']}: {ran['error']}")
+        error = ran["error"] or "without an exception on its stderr (sys.exit() or os._exit() with that code?)"
+        raise Wrong(f"run as a script under spawn, it exited with {ran['exitcode']}: {error}")
     if ran["stdout"].splitlines()[-1:] != [expected]:
         raise Wrong(f"run as a script, it printed {ran['stdout'][-80:]!r}; expected {expected} as its last line.")
 
