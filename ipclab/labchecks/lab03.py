@@ -77,40 +77,41 @@ class Watched:
 
 
 class PausedBuns:
-    """A cook's buns as the check hands them over: :data:`PACE` s apart, with a :data:`PAUSE` s wait halfway.
+    """A cook's buns as the check hands them over: :data:`PACE` s apart, with a wait of ``pause`` s halfway.
 
     The course's ``cook`` iterates over its buns, so the pacing happens in the cook, in its process.
     """
 
-    def __init__(self, buns) -> None:
-        self.buns = list(buns)
+    def __init__(self, buns, pause: float) -> None:
+        self.buns, self.pause = list(buns), pause
 
     def __iter__(self):
         for i, bun in enumerate(self.buns):
-            time.sleep(PACE + (PAUSE if i == len(self.buns) // 2 else 0.0))
+            time.sleep(PACE + (self.pause if i == len(self.buns) // 2 else 0.0))
             yield bun
 
 
 class CheckedKitchen(ProcessesMade):
     """The course's cooks and diners the answer makes in the block, set up so that each mistake shows on every run.
 
-    Each ``kitchen.cook`` gets :class:`PausedBuns`: sentinels sent before the
-    cooks have finished always reach the diners before the last buns, and an
-    answer that stops collecting when nothing came for a while stops in the
-    pause.  Each ``kitchen.diner`` (or ``joinable_diner``) gets
-    :class:`Watched` queues: heavy reports, and counts of buns eaten and
-    sentinels taken (:attr:`eaten`, :attr:`sentinels`).
+    Each ``kitchen.cook`` gets :class:`PausedBuns` (pausing ``pause`` s
+    halfway): sentinels sent before the cooks have finished always reach the
+    diners before the last buns, and an answer that stops collecting when
+    nothing came for a while stops in the pause.  Each ``kitchen.diner`` (or
+    ``joinable_diner``) gets :class:`Watched` queues: heavy reports, and counts
+    of buns eaten and sentinels taken (:attr:`eaten`, :attr:`sentinels`).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, pause: float) -> None:
         super().__init__()
+        self.pause = pause
         self.counts = context().Array("i", 2)
 
     def adopt(self, process: BaseProcess) -> None:
         super().adopt(process)
         target, args = process._target, process._args  # type: ignore[attr-defined]
         if target is kitchen.cook and len(args) >= 2:
-            process._args = (args[0], PausedBuns(args[1]), *args[2:])  # type: ignore[attr-defined]
+            process._args = (args[0], PausedBuns(args[1], self.pause), *args[2:])  # type: ignore[attr-defined]
         elif target in (kitchen.diner, kitchen.joinable_diner) and len(args) == 2:
             process._args = tuple(Watched(q, self.counts) for q in args)  # type: ignore[attr-defined]
 
@@ -198,17 +199,17 @@ def check_kitchen(answer: ModuleType) -> None:
     Verifies, for kitchens of 1-3 cooks and diners (:class:`CheckedKitchen` sets them up): the
     call returns; as many cook and diner processes were started as asked (diners that eat side
     by side, not one diner for all); every bun is eaten exactly once and returned; no process is
-    left running.  The cooks pause halfway, so sentinels sent before the cooks finished lose buns
-    on every run.  The diners' reports are bigger than a pipe holds and reach `eaten` a moment
+    left running.  The cooks are paced, and pause :data:`PAUSE` s halfway in the first kitchen,
+    so sentinels sent before the cooks finished lose buns on every run.  The diners' reports are bigger than a pipe holds and reach `eaten` a moment
     after put(), so joining a diner before taking all its reports -- or after collecting until
     the queue looked empty -- hangs on every run; a hang is told apart by what the diners did
     (sentinels taken, buns eaten).
     """
-    for cooks, diners in KITCHENS:
+    for k, (cooks, diners) in enumerate(KITCHENS):
         expected = list(range(cooks * BUNS_PER_COOK))
         call_text = f"kitchen({cooks}, {diners}, {BUNS_PER_COOK})"
-        with CheckedKitchen() as made:
-            call = call_with_deadline(answer.kitchen, cooks, diners, BUNS_PER_COOK, timeout=10)
+        with CheckedKitchen(pause=PAUSE if k == 0 else 0.0) as made:
+            call = call_with_deadline(answer.kitchen, cooks, diners, BUNS_PER_COOK, timeout=6 + made.pause)
         started = {"cook": made.started(kitchen.cook), "diner": made.started(kitchen.diner)}
         watched = started["diner"] > 0
         if not call.finished:

@@ -8,7 +8,8 @@ from multiprocessing.queues import JoinableQueue
 from types import ModuleType
 
 from ipclab.checks import Exercise, ProcessesMade, Wrong, call_with_deadline, reporting, stop_children
-from ipclab.labchecks.lab03 import BUNS, BUNS_PER_COOK, DINERS, KITCHENS, CheckedKitchen, bun_number  # the same kitchen
+from ipclab.labchecks.lab03 import (  # the same kitchen
+    BUNS, BUNS_PER_COOK, DINERS, KITCHENS, PAUSE, CheckedKitchen, bun_number)
 from ipclab.start import context
 from ipclab.workers.kitchen import joinable_diner
 
@@ -93,8 +94,8 @@ def check_diner(answer: ModuleType) -> None:
 class CheckedJoinableKitchen(CheckedKitchen):
     """Lab 03's checked kitchen, noting too how many ``JoinableQueue.join()`` calls returned in the block."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, pause: float) -> None:
+        super().__init__(pause)
         self.joins = 0
         self._original_queue_join = JoinableQueue.join
 
@@ -117,17 +118,17 @@ class CheckedJoinableKitchen(CheckedKitchen):
 def check_kitchen(answer: ModuleType) -> None:
     """Several kitchens: all buns eaten once, join() used, diners are daemons.
 
-    Verifies, for kitchens of 1-3 cooks and diners (set up as in lab 03: paced cooks that pause
-    halfway, diners whose reports reach `eaten` a moment after put()): the call returns; as many
+    Verifies, for kitchens of 1-3 cooks and diners (set up as in lab 03: paced cooks, pausing
+    halfway in the first kitchen; diners whose reports reach `eaten` a moment after put()): the call returns; as many
     diner processes were started as asked; the diners still running are daemons; the call
     waited in ``queue.join()``; every bun eaten was returned, exactly once -- so reports taken
     until the queue looked empty, after join(), miss the last ones on every run.
     """
-    for cooks, diners in KITCHENS:
+    for k, (cooks, diners) in enumerate(KITCHENS):
         expected = list(range(cooks * BUNS_PER_COOK))
         call_text = f"kitchen({cooks}, {diners}, {BUNS_PER_COOK})"
-        with CheckedJoinableKitchen() as made:
-            call = call_with_deadline(answer.kitchen, cooks, diners, BUNS_PER_COOK, timeout=10)
+        with CheckedJoinableKitchen(pause=PAUSE if k == 0 else 0.0) as made:
+            call = call_with_deadline(answer.kitchen, cooks, diners, BUNS_PER_COOK, timeout=6 + made.pause)
         started = made.started(joinable_diner)
         running = context().active_children()
         not_daemons = [p for p in running if not p.daemon]
