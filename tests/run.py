@@ -127,7 +127,6 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=6, help="tests run at a time (pytest-xdist)")
     parser.add_argument("--notebook-jobs", type=int, default=3, help="notebooks run at a time, per method")
     parser.add_argument("--budget", type=float, help="exit 1 if a notebook takes longer (seconds)")
-    parser.add_argument("--in-turn", action="store_true", help="run the pytest runs one after another")
     parser.add_argument("nbval", nargs="*", help="options for the notebook runs (after --)")
     args = parser.parse_args()
 
@@ -146,12 +145,9 @@ def main() -> int:
             return 0
         started = time.monotonic()
         logs = {name: open(Path(folder) / f"{i}.log", "w+") for i, name in enumerate(runs)}
+        procs = {name: subprocess.Popen(cmd, cwd=ROOT, env=run_env, stdout=logs[name], stderr=subprocess.STDOUT)
+                 for name, (cmd, run_env) in runs.items()}
         codes = {}
-        procs = {}
-        for name, (cmd, run_env) in runs.items():
-            procs[name] = subprocess.Popen(cmd, cwd=ROOT, env=run_env, stdout=logs[name], stderr=subprocess.STDOUT)
-            if args.in_turn:
-                procs[name].wait()
         for name, proc in procs.items():
             codes[name] = proc.wait()
             print(f"== {name}: {'passed' if codes[name] == 0 else 'FAILED'} after "
