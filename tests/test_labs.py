@@ -93,6 +93,8 @@ WRONG = {
     "lab06_ex1_wrong_key.py": "a worker raised KeyError: 'counter' (line 7 of lab06_ex1.py)",
     "lab06_ex2_reads_outside_lock.py": "reads of `v.value` happened outside `v.get_lock()`",
     "lab06_ex3_puts_every_increment.py": "8000 items came on `results` from 4 workers",
+    "lab06_ex3_returns_the_count.py": "what a worker returns goes nowhere",
+    "lab06_ex3_reports_running_totals.py": "not along the way",
     "lab07_ex1_with_block_terminates.py": "the pool was terminated",
     "lab07_ex1_callback_waits.py": "holds back every result behind it",
     "lab07_ex1_callback_raises.py": "An exception in a callback kills the pool's result thread",

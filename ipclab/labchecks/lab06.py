@@ -213,10 +213,11 @@ def run_counter(kind: str, worker, processes: int = PROCESSES, times: int = TIME
     reports = _run(mp, worker, (times, results), processes, results)
     if len(reports) < processes:
         raise Wrong(f"{processes - len(reports)} of {processes} workers put no count on `results`: put your own count "
-                    "there once, at the end.")
+                    "there once, at the end (what a worker returns goes nowhere: a process has no return value).")
     if len(reports) > processes:
         raise Wrong(f"{len(reports)} items came on `results` from {processes} workers: each worker should put its "
-                    "count once, at the end -- not every increment, which is a message per step.")
+                    "count once, at the end -- not along the way (each increment, or a running total now and "
+                    "then), which the parent would add up as more counts.")
     return sum(reports)
 
 
