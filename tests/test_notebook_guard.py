@@ -15,6 +15,9 @@ import pytest
 from ipclab.cleanup import SHM
 
 ROOT = Path(__file__).resolve().parent.parent
+# Each test is a pytest run of a notebook, seconds long, that holds make test's machine lock meanwhile (a cell that must
+# run alone then waits for it): they test the harness, not the course, so they run in the full run.
+pytestmark = pytest.mark.full
 
 
 @pytest.fixture
