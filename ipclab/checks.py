@@ -169,14 +169,24 @@ class Made:
     Each class's ``__init__`` is wrapped for the duration of the block, so a
     check sees the pools, clusters, clients or processes an answer makes, and
     can stop what the answer left running -- or, in :meth:`adopt`, set up each
-    one the way the check needs before the answer uses it.
+    one the way the check needs before the answer uses it.  A subclass can
+    also watch a method for the block (:meth:`replace`).
     """
 
     def __init__(self, *classes: type) -> None:
         self.made: dict[type, list[Any]] = {cls: [] for cls in classes}
         self._originals = {cls: cls.__init__ for cls in classes}
+        self._replacements: list[tuple[type, str, Callable[[Any], Any]]] = []
+        self._replaced: list[tuple[type, str, Any]] = []
+
+    def replace(self, cls: type, name: str, make: Callable[[Any], Any]) -> None:
+        """While the block runs, ``cls.name`` is ``make(original)``; the original is back when it ends."""
+        self._replacements.append((cls, name, make))
 
     def __enter__(self) -> Made:
+        for cls, name, make in self._replacements:
+            self._replaced.append((cls, name, cls.__dict__.get(name)))
+            setattr(cls, name, make(getattr(cls, name)))
         for cls, original in self._originals.items():
             kept = self.made[cls]
 
@@ -195,6 +205,12 @@ class Made:
     def __exit__(self, *exc: object) -> None:
         for cls, original in self._originals.items():
             cls.__init__ = original
+        for cls, name, own in reversed(self._replaced):
+            if own is None:  # it was inherited
+                delattr(cls, name)
+            else:
+                setattr(cls, name, own)
+        self._replaced.clear()
 
 
 class PoolsMade(Made):
@@ -234,7 +250,17 @@ class ProcessesMade(Made):
         self.processes: list[BaseProcess] = self.made[BaseProcess]
         self.targets: dict[int, Any] = {}  # by id: start() forgets a process's target, so it is noted here
         self.joined: set[int] = set()
-        self._original_join = BaseProcess.join
+        self.replace(BaseProcess, "join", self._noting_joins)
+
+    def _noting_joins(self, original: Callable[..., None]) -> Callable[..., None]:
+        joined = self.joined
+
+        def noted_join(process: BaseProcess, timeout: float | None = None) -> None:
+            original(process, timeout)
+            if process.exitcode is not None:
+                joined.add(id(process))
+
+        return noted_join
 
     def adopt(self, process: BaseProcess) -> None:
         self.targets[id(process)] = getattr(process, "_target", None)
@@ -242,21 +268,6 @@ class ProcessesMade(Made):
     def started(self, target: Callable[..., Any]) -> int:
         """How many processes made in the block to run ``target`` were started."""
         return sum(1 for p in self.processes if self.targets.get(id(p)) is target and p._popen is not None)
-
-    def __enter__(self) -> ProcessesMade:
-        original, joined = self._original_join, self.joined
-
-        def noted_join(process: BaseProcess, timeout: float | None = None) -> None:
-            original(process, timeout)
-            if process.exitcode is not None:
-                joined.add(id(process))
-
-        BaseProcess.join = noted_join
-        return super().__enter__()
-
-    def __exit__(self, *exc: object) -> None:
-        BaseProcess.join = self._original_join
-        super().__exit__(*exc)
 
     def not_joined(self) -> list[BaseProcess]:
         """The processes started in the block and never joined to their end -- a pool's own workers left out.

@@ -129,8 +129,6 @@ def _end_stragglers(conn) -> None:
         pass
 
 
-
-
 def _kill_group(root: psutil.Process | None, pgid: int, grace: float = 0.0) -> int:
     """Kill the process group ``pgid`` and the descendants of ``root``, after ``grace`` s to leave by themselves.
 

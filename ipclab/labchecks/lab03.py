@@ -43,7 +43,23 @@ class Report(int):
         return _arrived, (int(self), bytes(BALLAST))
 
 
-class Watched:
+class QueueStandIn:
+    """A queue the check hands a process in place of a real one (``self.queue``); the rest is the real queue's.
+
+    It travels to a spawned child by pickling: while it is unpickled, before its
+    ``__dict__`` is set, looking up its own fields (:attr:`OWN`) or a dunder
+    must fail, not ask the queue that is not there yet.
+    """
+
+    OWN: tuple[str, ...] = ("queue",)
+
+    def __getattr__(self, name: str):  # get, qsize, task_done, close, join_thread ...
+        if name.startswith("__") or name in self.OWN:
+            raise AttributeError(name)
+        return getattr(self.queue, name)
+
+
+class Watched(QueueStandIn):
     """A queue a course diner gets from the check in place of the answer's: it counts and weighs what passes.
 
     ``get()`` counts each sentinel taken in ``counts[1]``; ``put((pid, bun))``
@@ -51,6 +67,8 @@ class Watched:
     ``counts[0]``.  Everything else (``task_done``, ``qsize``...) is the real
     queue's.  ``counts`` is a shared ``Array("i", 2)``, read by the check.
     """
+
+    OWN = ("queue", "counts")
 
     def __init__(self, queue, counts) -> None:
         self.queue, self.counts = queue, counts
@@ -69,11 +87,6 @@ class Watched:
     def _count(self, which: int) -> None:
         with self.counts.get_lock():
             self.counts[which] += 1
-
-    def __getattr__(self, name: str):
-        if name.startswith("__") or name in ("queue", "counts"):  # while unpickling, before __dict__ is set
-            raise AttributeError(name)
-        return getattr(self.queue, name)
 
 
 class PausedBuns:
@@ -200,10 +213,10 @@ def check_kitchen(answer: ModuleType) -> None:
     call returns; as many cook and diner processes were started as asked (diners that eat side
     by side, not one diner for all); every bun is eaten exactly once and returned; no process is
     left running.  The cooks are paced, and pause :data:`PAUSE` s halfway in the first kitchen,
-    so sentinels sent before the cooks finished lose buns on every run.  The diners' reports are bigger than a pipe holds and reach `eaten` a moment
-    after put(), so joining a diner before taking all its reports -- or after collecting until
-    the queue looked empty -- hangs on every run; a hang is told apart by what the diners did
-    (sentinels taken, buns eaten).
+    so sentinels sent before the cooks finished lose buns on every run.  The diners' reports are
+    bigger than a pipe holds and reach `eaten` a moment after put(), so joining a diner before
+    taking all its reports -- or after collecting until the queue looked empty -- hangs on every
+    run; a hang is told apart by what the diners did (sentinels taken, buns eaten).
     """
     for k, (cooks, diners) in enumerate(KITCHENS):
         expected = list(range(cooks * BUNS_PER_COOK))

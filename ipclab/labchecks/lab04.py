@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import queue as queue_module
 import time
+from collections.abc import Callable
 from multiprocessing.queues import JoinableQueue
 from types import ModuleType
 
 from ipclab.checks import Exercise, ProcessesMade, Wrong, call_with_deadline, reporting, stop_children
 from ipclab.labchecks.lab03 import (  # the same kitchen
-    BUNS, BUNS_PER_COOK, DINERS, KITCHENS, PAUSE, CheckedKitchen, bun_number)
+    BUNS, BUNS_PER_COOK, DINERS, KITCHENS, PAUSE, CheckedKitchen, QueueStandIn, bun_number)
 from ipclab.start import context
 from ipclab.workers.kitchen import joinable_diner
 
@@ -23,7 +24,7 @@ def _drain(q) -> list:
             return items
 
 
-class GatedReport:
+class GatedReport(QueueStandIn):
     """The ``eaten`` queue a diner reports to, with a gate the check opens.
 
     ``put`` first tells the check that a report has started, then waits until
@@ -31,6 +32,8 @@ class GatedReport:
     ``task_done()`` cannot have marked its bun done yet -- so a ``join()`` that
     returns then proves ``task_done()`` came before the report, on every run.
     """
+
+    OWN = ("queue", "started", "gate")
 
     def __init__(self, mp) -> None:
         self.queue, self.started, self.gate = mp.Queue(), mp.Queue(), mp.Event()
@@ -42,11 +45,6 @@ class GatedReport:
 
     def put_nowait(self, item) -> None:
         self.put(item)
-
-    def __getattr__(self, name: str):  # get, qsize, close, join_thread ...: the real queue's
-        if name.startswith("__") or name in ("queue", "started", "gate"):  # while unpickling, before __dict__ is set
-            raise AttributeError(name)
-        return getattr(self.queue, name)
 
 
 def check_diner(answer: ModuleType) -> None:
@@ -97,32 +95,24 @@ class CheckedJoinableKitchen(CheckedKitchen):
     def __init__(self, pause: float) -> None:
         super().__init__(pause)
         self.joins = 0
-        self._original_queue_join = JoinableQueue.join
+        self.replace(JoinableQueue, "join", self._counting_joins)
 
-    def __enter__(self) -> CheckedJoinableKitchen:
-        original = self._original_queue_join
-
+    def _counting_joins(self, original: Callable[[JoinableQueue], None]) -> Callable[[JoinableQueue], None]:
         def noted_join(queue: JoinableQueue) -> None:
             original(queue)
             self.joins += 1
 
-        JoinableQueue.join = noted_join  # type: ignore[method-assign]
-        super().__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        JoinableQueue.join = self._original_queue_join  # type: ignore[method-assign]
-        super().__exit__(*exc)
+        return noted_join
 
 
 def check_kitchen(answer: ModuleType) -> None:
     """Several kitchens: all buns eaten once, join() used, diners are daemons.
 
     Verifies, for kitchens of 1-3 cooks and diners (set up as in lab 03: paced cooks, pausing
-    halfway in the first kitchen; diners whose reports reach `eaten` a moment after put()): the call returns; as many
-    diner processes were started as asked; the diners still running are daemons; the call
-    waited in ``queue.join()``; every bun eaten was returned, exactly once -- so reports taken
-    until the queue looked empty, after join(), miss the last ones on every run.
+    halfway in the first kitchen; diners whose reports reach `eaten` a moment after put()): the
+    call returns; as many diner processes were started as asked; the diners still running are
+    daemons; the call waited in ``queue.join()``; every bun eaten was returned, exactly once --
+    so reports taken until the queue looked empty, after join(), miss the last ones on every run.
     """
     for k, (cooks, diners) in enumerate(KITCHENS):
         expected = list(range(cooks * BUNS_PER_COOK))

@@ -43,60 +43,62 @@ class Deliveries(PoolsMade):
         self.waited: set[int] = set()  # results waited for (get() waits too)
         self.joined: set[int] = set()  # pools joined
         self.cut_short = 0  # pools terminated before they were joined or their results waited for
-        self._saved = (pool_module.ApplyResult._set, pool_module.ApplyResult.__init__, pool_module.ApplyResult.wait,
-                           pool_module.Pool.join, pool_module.Pool.terminate)
-
-    def __enter__(self) -> Deliveries:
-        original, original_init, original_wait, original_join, original_terminate = self._saved
         watch = self
 
-        def timed_set(result, i, obj):
-            if not isinstance(result, pool_module.MapResult):  # done now: before original() wakes its waiter
-                watch.pending.discard(id(result))
-            t0 = time.perf_counter()
-            try:
-                original(result, i, obj)  # runs the callback or error_callback
-            except BaseException as exc:  # it kills the pool's result thread: say so
-                watch.raised = exc
-                raise
-            finally:
-                watch.seconds += time.perf_counter() - t0
-                watch.count += 1
-                if result.ready():
+        def timed_set(original):
+            def set_result(result, i, obj):
+                if not isinstance(result, pool_module.MapResult):  # done now: before original() wakes its waiter
                     watch.pending.discard(id(result))
+                t0 = time.perf_counter()
+                try:
+                    original(result, i, obj)  # runs the callback or error_callback
+                except BaseException as exc:  # it kills the pool's result thread: say so
+                    watch.raised = exc
+                    raise
+                finally:
+                    watch.seconds += time.perf_counter() - t0
+                    watch.count += 1
+                    if result.ready():
+                        watch.pending.discard(id(result))
+            return set_result
 
-        def counted_init(result, *args, **kwargs):
-            original_init(result, *args, **kwargs)
-            watch.results.append(result)
-            watch.pending.add(id(result))
-            watch.most_pending = max(watch.most_pending, len(watch.pending), getattr(result, "_number_left", 1))
+        def counted_init(original):
+            def init(result, *args, **kwargs):
+                original(result, *args, **kwargs)
+                watch.results.append(result)
+                watch.pending.add(id(result))
+                watch.most_pending = max(watch.most_pending, len(watch.pending), getattr(result, "_number_left", 1))
+            return init
 
-        def noted_wait(result, timeout=None):
-            original_wait(result, timeout)
-            if result.ready():
-                watch.waited.add(id(result))
+        def noted_wait(original):
+            def wait(result, timeout=None):
+                original(result, timeout)
+                if result.ready():
+                    watch.waited.add(id(result))
+            return wait
 
-        def noted_join(pool):
-            original_join(pool)
-            watch.joined.add(id(pool))
+        def noted_join(original):
+            def join(pool):
+                original(pool)
+                watch.joined.add(id(pool))
+            return join
 
-        def noted_terminate(pool):
-            # Cut short: neither joined nor every one of its results waited for -- whether or not the
-            # tasks happened to be done by now (on a busy machine tiny tasks can win that race).
-            if id(pool) not in watch.joined and any(id(r) not in watch.waited for r in watch.results
-                                                   if getattr(r, "_pool", None) is pool):
-                watch.cut_short += 1
-            original_terminate(pool)
+        def noted_terminate(original):
+            def terminate(pool):
+                # Cut short: neither joined nor every one of its results waited for -- whether or not the
+                # tasks happened to be done by now (on a busy machine tiny tasks can win that race).
+                if id(pool) not in watch.joined and any(id(r) not in watch.waited for r in watch.results
+                                                       if getattr(r, "_pool", None) is pool):
+                    watch.cut_short += 1
+                original(pool)
+            return terminate
 
-        (pool_module.ApplyResult._set, pool_module.ApplyResult.__init__, pool_module.ApplyResult.wait,
-         pool_module.Pool.join, pool_module.Pool.terminate) = timed_set, counted_init, noted_wait, noted_join, noted_terminate
-        super().__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        (pool_module.ApplyResult._set, pool_module.ApplyResult.__init__, pool_module.ApplyResult.wait,
-         pool_module.Pool.join, pool_module.Pool.terminate) = self._saved
-        super().__exit__(*exc)
+        for cls, name, make in [(pool_module.ApplyResult, "_set", timed_set),
+                                (pool_module.ApplyResult, "__init__", counted_init),
+                                (pool_module.ApplyResult, "wait", noted_wait),
+                                (pool_module.Pool, "join", noted_join),
+                                (pool_module.Pool, "terminate", noted_terminate)]:
+            self.replace(cls, name, make)
 
 
 def chunks(numbers: list, size: int) -> list[list]:

@@ -48,7 +48,19 @@ class FirstTaskLate(PoolsMade):
 
     def __init__(self) -> None:
         super().__init__()
-        self._original_submit = ProcessPoolExecutor.submit
+        self.replace(ProcessPoolExecutor, "submit", self._late_first_submit)
+
+    @staticmethod
+    def _late_first_submit(original: Callable[..., Any]) -> Callable[..., Any]:
+        first: set[int] = set()  # the executors whose first task has gone
+
+        def submit(executor: ProcessPoolExecutor, fn: Callable[..., Any], /, *args: Any, **kwargs: Any):
+            if id(executor) not in first:
+                first.add(id(executor))
+                fn = functools.partial(_late, fn)
+            return original(executor, fn, *args, **kwargs)
+
+        return submit
 
     def adopt(self, pool: Any) -> None:
         first_call = [True]
@@ -73,23 +85,6 @@ class FirstTaskLate(PoolsMade):
         pool.apply_async = late_once(pool.apply_async)
         for name in ("map", "map_async", "imap", "imap_unordered"):
             setattr(pool, name, late_first_item(getattr(pool, name)))
-
-    def __enter__(self) -> FirstTaskLate:
-        original, first = self._original_submit, set()
-
-        def submit(executor: ProcessPoolExecutor, fn: Callable[..., Any], /, *args: Any, **kwargs: Any):
-            if id(executor) not in first:
-                first.add(id(executor))
-                fn = functools.partial(_late, fn)
-            return original(executor, fn, *args, **kwargs)
-
-        ProcessPoolExecutor.submit = submit  # type: ignore[method-assign]
-        super().__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        ProcessPoolExecutor.submit = self._original_submit  # type: ignore[method-assign]
-        super().__exit__(*exc)
 
 
 def _no_children_left(call: str, made: ProcessesMade) -> None:

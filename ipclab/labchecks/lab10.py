@@ -17,12 +17,13 @@ PAUSE = 1.5  # seconds the producer of the checking run waits before its second 
 
 
 def _correct(answer: ModuleType) -> None:
-    call = call_with_deadline(original.run_once, answer, N_CORRECT, None, PAUSE, timeout=5 + 2 * PAUSE)
+    deadline = 5 + 2 * PAUSE
+    call = call_with_deadline(original.run_once, answer, N_CORRECT, None, PAUSE, timeout=deadline)
     if not call.finished:
         stop_children()
-        raise Wrong(f"moving {N_CORRECT:,} records did not finish within {5 + 2 * PAUSE:g} s: consume() waited for records that "
-                    f"never came. {N_CORRECT:,} is not a multiple of your batch size: send the last, partial batch "
-                    "too.")
+        raise Wrong(f"moving {N_CORRECT:,} records did not finish within {deadline:g} s: consume() waited for records "
+                    f"that never came. {N_CORRECT:,} is not a multiple of your batch size: send the last, partial "
+                    "batch too.")
     if call.error is not None:
         raise call.error
     got, expected, more = call.value.received, call.value.expected, call.value.more_waiting

@@ -136,17 +136,18 @@ def run_once(pipeline: ModuleType, n: int, seed: int | None = None, pause: float
     seed = random.randrange(1 << 30) if seed is None else seed
     tx, rx = pipeline.open_channel(ctx)
     received: list[Any] = []
-    left: list[int] = []
+    more: list[bool] = []
 
     def body() -> None:
         received.append(pipeline.consume(rx, n))
-        left.append(_left_over(rx, quiet=pause + 0.5) if pause else 0)
+        if pause:
+            more.append(_left_over(rx, quiet=pause + 0.5) > 0)
 
     try:
         seconds = timed(ctx, _produce_after_go, (pipeline.produce, tx, n, seed, pause), body, name="producer")
     finally:
         _close(tx, rx)
-    return Run(seconds, received[0], records(n, seed), bool(left and left[0]))
+    return Run(seconds, received[0], records(n, seed), any(more))
 
 
 def measure(pipelines: dict[str, ModuleType], n: int, runs: int = 3) -> dict[str, list[float]]:
