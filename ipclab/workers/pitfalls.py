@@ -75,9 +75,33 @@ def get_then_join(nbytes: int) -> int:
 
 # -- 2. terminate() on a process that holds a shared queue's lock -------------------------------------
 
-def take_one(queue: Any, taken: Any) -> None:
-    """Take one item from ``queue`` (blocking inside ``get()``, which holds the queue's read lock) and report it."""
+def take_one(queue: Any, taken: Any, ready: Any) -> None:
+    """Say so, then take one item from ``queue`` (waiting inside ``get()``, which holds the read lock) and report it."""
+    ready.set()
     taken.put(queue.get())
+
+
+def wait_until_reading(queue: Any, ready: Any, timeout: float = 30.0) -> bool:
+    """Wait until a reader has said it calls ``queue.get()`` and holds the queue's read lock; False on timeout.
+
+    Waiting a fixed time instead is a race: on a busy machine a spawned reader
+    may not have reached ``get()`` yet, and then ``terminate()`` breaks nothing.
+    The lock is private (``Queue._rlock``, the same from 3.8 to 3.14); where it
+    is missing, a short wait after the reader's word stands in for it.
+    """
+    deadline = time.monotonic() + timeout
+    if not ready.wait(timeout):
+        return False
+    lock = getattr(queue, "_rlock", None)
+    if lock is None:
+        time.sleep(0.5)
+        return True
+    while time.monotonic() < deadline:
+        if not lock.acquire(False):
+            return True  # someone else holds it: the reader, waiting in get()
+        lock.release()
+        time.sleep(0.01)
+    return False
 
 
 def terminate_a_reader_broken() -> dict[str, Any]:
@@ -88,10 +112,10 @@ def terminate_a_reader_broken() -> dict[str, Any]:
     lock, even with an item in the queue.
     """
     mp = context()
-    queue, taken = mp.Queue(), mp.Queue()
-    reader = mp.Process(target=take_one, args=(queue, taken))
+    queue, taken, ready = mp.Queue(), mp.Queue(), mp.Event()
+    reader = mp.Process(target=take_one, args=(queue, taken, ready))
     reader.start()
-    time.sleep(0.5)  # the reader is now blocked in get(), holding the read lock
+    blocked = wait_until_reading(queue, ready)  # the reader is now in get(), holding the read lock
     reader.terminate()
     reader.join()
     queue.put("bun")
@@ -99,20 +123,22 @@ def terminate_a_reader_broken() -> dict[str, Any]:
         got = queue.get(timeout=1)
     except queue_module.Empty:
         got = None
-    return {"reader_exitcode": reader.exitcode, "qsize_after_put": _qsize(queue), "got": got}
+    return {"reader_blocked": blocked, "reader_exitcode": reader.exitcode,
+            "qsize_after_put": _qsize(queue), "got": got}
 
 
 def stop_a_reader_with_a_sentinel() -> dict[str, Any]:
     """The fix: end the reader with an item it understands (here, any item), and join it."""
     mp = context()
-    queue, taken = mp.Queue(), mp.Queue()
-    reader = mp.Process(target=take_one, args=(queue, taken))
+    queue, taken, ready = mp.Queue(), mp.Queue(), mp.Event()
+    reader = mp.Process(target=take_one, args=(queue, taken, ready))
     reader.start()
-    time.sleep(0.5)
+    blocked = wait_until_reading(queue, ready)
     queue.put(None)  # the reader takes it and ends by itself, releasing the lock
-    reader.join(5)
+    reader.join(30)
     queue.put("bun")
-    return {"reader_exitcode": reader.exitcode, "qsize_after_put": _qsize(queue), "got": queue.get(timeout=1)}
+    return {"reader_blocked": blocked, "reader_exitcode": reader.exitcode,
+            "qsize_after_put": _qsize(queue), "got": queue.get(timeout=1)}
 
 
 def _qsize(queue: Any) -> int | None:
