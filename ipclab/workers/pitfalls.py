@@ -160,6 +160,14 @@ def status_of(pid: int) -> str:
         return "gone"
 
 
+def status_once_exited(pid: int, timeout: float = 5.0) -> str:
+    """The status of ``pid`` once it has exited ("zombie" or "gone"), or its last status after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while (status := status_of(pid)) not in ("zombie", "gone") and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return status
+
+
 def zombie() -> dict[str, str]:
     """A child that has finished but was never joined: its status in the process table, then after join().
 
@@ -170,40 +178,43 @@ def zombie() -> dict[str, str]:
 
     child = context().Process(target=time.sleep, args=(0,))
     child.start()
-    wait([child.sentinel], timeout=10)  # it has exited...
-    time.sleep(0.2)
-    before = status_of(child.pid)  # ...but nobody has collected its exit status yet
+    wait([child.sentinel], timeout=30)  # it is exiting...
+    before = status_once_exited(child.pid)  # ...and nobody has collected its exit status yet
     child.join()
     return {"finished, not joined": before, "after join()": status_of(child.pid)}
 
 
-def report_parent(seconds: float, parents: Any, reported: Any) -> None:
-    """Report this process's pid and parent pid, then the parent pid again ``seconds`` later."""
+def report_parent(parents: Any, reported: Any, parent_gone: Any) -> None:
+    """Report this process's pid and parent pid; once told its parent is gone, report the parent pid again."""
     parents.put((os.getpid(), os.getppid()))
     reported.set()
-    time.sleep(seconds)
+    parent_gone.wait(30)
     parents.put((os.getpid(), os.getppid()))
 
 
-def start_grandchild_and_vanish(parents: Any, reported: Any) -> None:
+def start_grandchild_and_vanish(parents: Any, reported: Any, parent_gone: Any) -> None:
     """Start a grandchild, wait until it has reported, then exit without joining it (``os._exit`` skips the join)."""
-    context().Process(target=report_parent, args=(0.3, parents, reported)).start()
-    reported.wait(10)
+    context().Process(target=report_parent, args=(parents, reported, parent_gone)).start()
+    reported.wait(30)
     os._exit(0)
 
 
 def orphan() -> dict[str, int]:
-    """A grandchild whose parent exits: its parent pid before and after."""
+    """A grandchild whose parent exits: its parent pid before and after.
+
+    The grandchild looks again only when told that its parent has exited, so
+    the second look always comes after the parent's exit.
+    """
     mp = context()
-    parents, reported = mp.Queue(), mp.Event()
-    middle = mp.Process(target=start_grandchild_and_vanish, args=(parents, reported))
+    parents, reported, parent_gone = mp.Queue(), mp.Event(), mp.Event()
+    middle = mp.Process(target=start_grandchild_and_vanish, args=(parents, reported, parent_gone))
     middle.start()
-    grandchild, before = parents.get(timeout=10)
-    middle.join(10)
-    _, after = parents.get(timeout=10)
-    deadline = time.monotonic() + 5
-    while status_of(grandchild) not in ("zombie", "gone") and time.monotonic() < deadline:
-        time.sleep(0.01)  # let it end: an orphan is not ours to join (its new parent collects it)
+    grandchild, before = parents.get(timeout=30)
+    status_once_exited(middle.pid, timeout=30)  # not join(): under fork the grandchild holds what join() waits on
+    parent_gone.set()
+    _, after = parents.get(timeout=30)
+    middle.join(30)
+    status_once_exited(grandchild)  # let it end: an orphan is not ours to join (its new parent collects it)
     return {"middle": middle.pid, "parent_before": before, "parent_after": after}
 
 
