@@ -267,8 +267,13 @@ def two_readers(count: int, size: int, locked: bool, timeout: float = 5.0) -> di
     }
 
 
-def send_after(conn, delay: float, message: str) -> None:
-    """Wait ``delay`` seconds, send ``message``, close."""
+def send_after(conn, together, delay: float, message: str) -> None:
+    """Pass the barrier ``together``, wait ``delay`` seconds, send ``message``, close.
+
+    All cooks pass the barrier at the same moment and count their delay from
+    there: counted from each one's own start, a slow start could reorder them.
+    """
+    together.wait(30)
     time.sleep(delay)
     conn.send(message)
     conn.close()
