@@ -76,7 +76,7 @@ def get_then_join(nbytes: int) -> int:
 # -- 2. terminate() on a process that holds a shared queue's lock -------------------------------------
 
 def take_one(queue: Any, taken: Any, ready: Any) -> None:
-    """Say so, then take one item from ``queue`` (waiting inside ``get()``, which holds the read lock) and report it."""
+    """Set ``ready``, take one item from ``queue`` (waiting in ``get()``, holding the read lock), report it."""
     ready.set()
     taken.put(queue.get())
 
