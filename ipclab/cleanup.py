@@ -240,6 +240,19 @@ def remove_ipc_names(names: set[str]) -> None:
             name.unlink(missing_ok=True)
 
 
+def wait_for_exit(process: multiprocessing.process.BaseProcess, timeout: float) -> int | None:
+    """Wait up to ``timeout`` s for a started ``process`` to exit; its exit code, or None if it still runs.
+
+    Not ``join()``: that waits for the process's sentinel pipe to close, and
+    under fork a grandchild it left running holds a copy of that pipe open.
+    The exit code is polled, which also collects the process.
+    """
+    deadline = time.monotonic() + timeout
+    while process.exitcode is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return process.exitcode
+
+
 def is_my_child(pid: int | None) -> bool:
     """True if ``pid`` is a running child of this process (a forked child inherits its parent's helper pids)."""
     try:

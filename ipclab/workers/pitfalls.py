@@ -25,7 +25,7 @@ from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
 from typing import Any
 
-from ipclab.cleanup import group_members, ipc_names, kill, remove_ipc_names
+from ipclab.cleanup import group_members, ipc_names, kill, remove_ipc_names, wait_for_exit
 from ipclab.start import TAG_VAR, context
 
 
@@ -210,10 +210,9 @@ def orphan() -> dict[str, int]:
     middle = mp.Process(target=start_grandchild_and_vanish, args=(parents, reported, parent_gone))
     middle.start()
     grandchild, before = parents.get(timeout=30)
-    status_once_exited(middle.pid, timeout=30)  # not join(): under fork the grandchild holds what join() waits on
+    wait_for_exit(middle, timeout=30)  # not join(): under fork the grandchild holds what join() waits on
     parent_gone.set()
     _, after = parents.get(timeout=30)
-    middle.join(30)
     status_once_exited(grandchild)  # let it end: an orphan is not ours to join (its new parent collects it)
     return {"middle": middle.pid, "parent_before": before, "parent_after": after}
 

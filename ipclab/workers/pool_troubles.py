@@ -266,9 +266,7 @@ def interrupted(recipe: str) -> dict[str, Any]:
         for _ in range(2):
             started.acquire(timeout=60)
         os.killpg(os.getpgrp(), signal.SIGINT)
-        # A signal that arrives just before the main thread starts to wait is handled only when that wait
-        # ends (here: never). As one presses interrupt again then, the main thread alone gets it again.
-        while not reacted.wait(2.0):
+        while not reacted.wait(2.0):  # a lost wakeup (see the docstring): press interrupt again
             signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
 
     # Appending: forked workers write through copies of this file object, each with its own idea of the file's

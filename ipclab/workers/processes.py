@@ -11,6 +11,7 @@ import os
 import sys
 import time
 
+from ipclab.cleanup import wait_for_exit
 from ipclab.start import context
 from ipclab.trace import TraceWriter
 
@@ -106,9 +107,7 @@ def daemon_outlives_parent(how: str) -> bool:
     parent = mp.Process(target=_parent_of_daemon, args=(pids, how))
     parent.start()
     pid = pids.get(timeout=30)
-    deadline = time.monotonic() + 30
-    while parent.exitcode is None and time.monotonic() < deadline:  # not join(): under fork the orphaned
-        time.sleep(0.01)  # daemon holds a copy of the pipe join() waits on, and keeps it open
+    wait_for_exit(parent, timeout=30)  # not join(): under fork the orphaned daemon holds what join() waits on
     try:
         return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
