@@ -60,6 +60,7 @@ WRONG = {
     "lab03_ex1_empty_end_test.py": "stopped while the queue was empty for 2 s between two batches of buns. empty() only says",
     "lab03_ex1_get_timeout.py": "stopped while the queue was empty for 2 s",
     "lab03_ex1_exits_the_process.py": "died before their sentinel: one ended with exit code 0 without an exception",
+    "lab03_ex1_exits_while_sending.py": "other diner(s) could not exit after it, most likely because it died while",
     "lab03_ex2_too_few_sentinels.py": "Send one sentinel per diner",
     "lab03_ex2_one_diner.py": "started 1 diner process(es) for 3 diners",
     "lab03_ex1_reports_the_sentinel.py": "reported their sentinel as a bun",

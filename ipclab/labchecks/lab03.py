@@ -150,7 +150,8 @@ def check_diner(answer: ModuleType) -> None:
     seconds -- longer than any sensible ``get()`` timeout -- then puts buns
     15..29 and one sentinel per diner.  A diner that stops when it finds the
     queue empty (``empty()``, ``get_nowait()``, a timeout) stops in that
-    pause, on every run.  A diner that dies is named with how it died.
+    pause, on every run.  A diner that dies is named with how it died -- before
+    the diners that could not exit, which its death may have caused.
     """
     mp = context()
     buns, eaten, ends = mp.Queue(), mp.Queue(), mp.Queue()
@@ -180,15 +181,18 @@ def check_diner(answer: ModuleType) -> None:
     for _ in diners:
         buns.put(None)
     collect(lambda: not any(p.is_alive() for p in diners) and eaten.empty(), 5)
+    died = how_it_ended(diners, ends)  # first: a diner that died can leave the others unable to exit
     stuck = stop_children()
+    if died:
+        first = next(iter(died.values()))
+        after = (f" {stuck} other diner(s) could not exit after it, most likely because it died while its feeder "
+                 "thread was sending on `eaten`: the queue's write lock stays taken, and every process that puts on "
+                 "that queue waits for it at its exit." if stuck else "")
+        raise Wrong(f"{len(died)} of {DINERS} diners died before their sentinel: one {first}. A diner's loop ends "
+                    f"at the sentinel and returns; nothing else should end its process.{after}")
     if stuck:
         raise Wrong(f"{stuck} diner(s) were still running after every bun and a sentinel each had been sent: "
                     "end the loop when `bun is None`.")
-    died = how_it_ended(diners, ends)
-    if died:
-        first = next(iter(died.values()))
-        raise Wrong(f"{len(died)} of {DINERS} diners died before their sentinel: one {first}. A diner's loop ends "
-                    "at the sentinel and returns; nothing else should end its process.")
     missing = sorted(set(range(BUNS)) - set(got))
     if missing == [0]:
         raise Wrong("the bun 0 was never eaten: your diner treats 0 as the end. `if not bun` is true for 0 "
