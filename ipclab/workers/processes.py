@@ -124,6 +124,18 @@ def count_down(n: int) -> int:
     return n
 
 
+def count_down_on_cpu(n: int) -> float:
+    """:func:`count_down`, returning the CPU time its thread spent on it, in seconds.
+
+    Summed over tasks that ran at the same time and divided by the wall time
+    they took, it says how many cores they kept busy at once -- a figure that,
+    unlike a duration, a virtual machine's drifting core speed does not change.
+    """
+    cpu0 = time.thread_time()
+    count_down(n)
+    return time.thread_time() - cpu0
+
+
 def wait(seconds: float) -> float:
     """Work that only waits (as for a disk or a network): ``time.sleep`` lets the GIL go meanwhile."""
     time.sleep(seconds)
